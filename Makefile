@@ -1,0 +1,35 @@
+# Every target sets up what it needs: a virtualenv in .venv and CIFAR-10 in data/.
+# Offline, CIFAR-10 comes from CIFAR10_SOURCE (an archive or folder); next to this
+# checkout's ../shared/cifar10 it is found by itself.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+export CIFAR10_DIR ?= $(CURDIR)/data/cifar-10-batches-py
+CIFAR10_SOURCE ?= $(wildcard $(CURDIR)/../shared/cifar10/cifar-10-python.tar.gz)
+export CIFAR10_SOURCE
+SUBMISSION ?= reference
+RESULTS ?= results.json
+
+.PHONY: setup data test grade template check-template sweep search clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $@
+
+setup: $(INSTALLED)
+
+data: setup
+	cd reference && $(PY) -m utils.download_cifar10 --dest "$(CIFAR10_DIR)"
+
+test: setup data
+	$(PY) -m pytest
+
+grade: setup data
+	$(PY) -m grader "$(SUBMISSION)" --results "$(RESULTS)"
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

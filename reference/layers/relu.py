@@ -1,0 +1,23 @@
+import numpy as np
+
+from .base_layer import BaseLayer
+
+
+class ReLU(BaseLayer):
+    """Elementwise max(0, x)."""
+
+    def __init__(self):
+        self.cache = None
+
+    def forward(self, input_x):
+        """Return max(0, x) elementwise, same shape as x, caching x for backward."""
+        # BEGIN SOLUTION
+        self.cache = input_x
+        return np.maximum(input_x, 0)
+        # END SOLUTION
+
+    def backward(self, dout):
+        """Return dout where the cached input was > 0 and 0 elsewhere (same shape as dout)."""
+        # BEGIN SOLUTION
+        return dout * (self.cache > 0)
+        # END SOLUTION

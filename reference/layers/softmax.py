@@ -1,0 +1,31 @@
+import numpy as np
+
+from .base_layer import BaseLayer
+
+
+class Softmax(BaseLayer):
+    """Row-wise softmax over the last axis.
+
+    By the course's convention CrossEntropyLoss.backward already returns the
+    gradient with respect to the logits entering this layer, so backward passes
+    it through unchanged.
+    """
+
+    def __init__(self):
+        self.cache = None
+
+    def forward(self, input_x):
+        """Return softmax over the last axis of the logits x (N, C), subtracting each row's max first so exp cannot overflow; shape (N, C)."""
+        # BEGIN SOLUTION
+        shifted = input_x - input_x.max(axis=-1, keepdims=True)
+        exp = np.exp(shifted)
+        probs = exp / exp.sum(axis=-1, keepdims=True)
+        self.cache = probs
+        return probs
+        # END SOLUTION
+
+    def backward(self, dout):
+        """Return dout unchanged: the loss's backward already gives the gradient with respect to the logits."""
+        # BEGIN SOLUTION
+        return dout
+        # END SOLUTION
