@@ -1,0 +1,32 @@
+"""python -m grader SUBMISSION_DIR [--results results.json]"""
+import argparse
+import sys
+
+from . import results as results_mod
+from .grade import grade
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m grader", description="Grade one submission folder.")
+    parser.add_argument("submission", help="folder holding layers/ and classification_nn.ipynb")
+    parser.add_argument("--results", default="results.json", help="where to write results.json")
+    parser.add_argument("--log", help="also write the grader's log (pytest output, worker prints) here")
+    args = parser.parse_args(argv)
+    log = open(args.log, "w") if args.log else None
+    try:
+        results = grade(args.submission, args.results, log=log)
+    finally:
+        if log:
+            log.close()
+    print(results["output"])
+    print()
+    print(results_mod.table(results))
+    for test in results["tests"]:
+        if test["status"] != "passed" and test["output"]:
+            print(f"\n{test['number']} {test['name']}:\n  " + test["output"].replace("\n", "\n  "))
+    print(f"\nresults written to {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Seeded inputs the checks feed to both the submission and the reference."""
+import numpy as np
+
+# (batch, input_dims, output_dims): batch size 1, a square layer, a wide
+# non-square one, and the notebook's input width.
+LINEAR_SHAPES = [(1, 7, 3), (4, 5, 5), (6, 20, 10), (3, 3072, 16)]
+ACTIVATION_SHAPES = [(1, 10), (5, 7), (16, 10)]
+# Small enough for a numerical gradient of every entry.
+GRADCHECK_LINEAR = (3, 4, 5)
+GRADCHECK_ACTIVATION = (4, 6)
+
+
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+def linear_case(seed, n, d, m):
+    r = rng(seed)
+    return {"x": r.normal(size=(n, d)), "w": r.normal(size=(d, m)) * 0.5,
+            "b": r.normal(size=m), "dout": r.normal(size=(n, m))}
+
+
+def activation_case(seed, n, c):
+    """Inputs kept at least 0.05 from 0, so ReLU's kink never sits inside a numerical step."""
+    r = rng(seed)
+    x = r.normal(size=(n, c))
+    x += np.where(x >= 0, 0.05, -0.05)
+    return {"x": x, "dout": r.normal(size=(n, c))}
+
+
+def logits_case(seed, n, c, scale=3.0):
+    r = rng(seed)
+    return {"logits": r.normal(size=(n, c)) * scale, "y": r.integers(0, c, size=n)}
+
+
+def probs_case(seed, n, c):
+    """Valid probability rows (from a softmax) and labels."""
+    case = logits_case(seed, n, c)
+    exp = np.exp(case["logits"] - case["logits"].max(axis=1, keepdims=True))
+    return {"probs": exp / exp.sum(axis=1, keepdims=True), "y": case["y"]}

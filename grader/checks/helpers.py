@@ -1,0 +1,71 @@
+"""Steps several checks share: run a probe on both sides, compare, explain."""
+from grader import config, gradient
+from grader.compare import describe_mismatch
+from grader.runners import StudentError, WorkerFailure
+
+
+def run_student(report, label, student, probe, args=None, **arrays):
+    """The student's answer, or None after recording a failed part `label` if their code raised.
+
+    A WorkerFailure (crash, timeout) is recorded too, then ends the whole check:
+    the next call would most likely fail the same slow way.
+    """
+    try:
+        return student.run(probe, args, **arrays)
+    except StudentError as exc:
+        report.part(label, False, f"{label}: {exc}\n{exc.trace}".rstrip())
+        if exc.phase and not exc.phase.startswith(("import ", "find class ")):
+            return None
+        exc.recorded = True  # a module that does not import fails every case alike
+        raise
+    except WorkerFailure as exc:
+        report.part(label, False, f"{label}: {exc}")
+        exc.recorded = True
+        raise
+
+
+def gradient_parts(report, layer, names, cases, student, reference, hints):
+    """Backward against the reference on every case: one part per gradient in `names`.
+
+    cases: list of (description, inputs dict including dout). hints: gradient
+    name -> sentence added to its failure message.
+    """
+    problems = {name: None for name in names}
+    for description, inputs in cases:
+        want = reference.run("layer", {"layer": layer}, **inputs)
+        got = run_student(report, f"{layer}.backward on {description}", student,
+                          "layer", {"layer": layer}, **inputs)
+        if got is None:
+            return
+        for name in names:
+            if problems[name] is None:
+                problem = describe_mismatch(f"{layer}.backward: {name}", got.get(name),
+                                            want[name], config.BACKWARD_RTOL)
+                if problem:
+                    problems[name] = f"{problem} on {description}. {hints.get(name, '')}".strip()
+    for name in names:
+        report.part(name, problems[name] is None, problems[name] or "")
+
+
+def numeric_note(report, layer, student, reference, inputs):
+    """Compare the student's backward with the numerical gradient of their own forward.
+
+    Only feedback: a forward bug would otherwise cost the backward check too.
+    Also proves, on the same inputs, that the reference passes this comparison.
+    """
+    grad_inputs = {k: v for k, v in inputs.items() if k != "dout"}
+    want = reference.run("layer", {"layer": layer}, **inputs)
+    numeric_ref = gradient.layer_gradients(reference, layer, inputs["dout"], **grad_inputs)
+    for name, value in numeric_ref.items():
+        assert describe_mismatch(name, want[name], value, config.NUMERIC_RTOL) is None, \
+            f"grader self-check: reference {layer} {name} fails its gradient check"
+    try:
+        got = student.run("layer", {"layer": layer}, **inputs)
+        numeric = gradient.layer_gradients(student, layer, inputs["dout"], **grad_inputs)
+    except (StudentError, ValueError):
+        return
+    for name, value in numeric.items():
+        problem = describe_mismatch(name, got.get(name), value, config.NUMERIC_RTOL)
+        if problem:
+            report.note(f"Your {layer}.backward against the numerical gradient of your own "
+                        f"{layer}.forward: {problem}.")

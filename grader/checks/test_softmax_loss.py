@@ -1,0 +1,116 @@
+import numpy as np
+from gradescope_utils.autograder_utils.decorators import number, visibility, weight
+
+from grader import config, gradient
+from grader.checks.cases import ACTIVATION_SHAPES, logits_case, probs_case
+from grader.checks.helpers import run_student
+from grader.compare import describe_mismatch
+
+# Logits this large overflow exp() unless each row's max is subtracted first.
+LARGE_LOGITS = np.array([[1000.0, 0.0, -1000.0], [800.0, 801.0, 799.0], [-5.0, 710.0, 3.0]])
+LARGE_LABELS = np.array([0, 2, 0])
+
+
+@weight(4)
+@number("3.1")
+@visibility("visible")
+def test_softmax_forward(student, reference, report):
+    """Softmax.forward"""
+    for seed, (n, c) in enumerate(ACTIVATION_SHAPES):
+        logits = logits_case(seed, n, c)["logits"]
+        label = f"Softmax.forward on logits {n}x{c}"
+        want = reference.run("layer", {"layer": "Softmax"}, x=logits)["out"]
+        got = run_student(report, label, student, "layer", {"layer": "Softmax"}, x=logits)
+        if got is not None:
+            report.compare(label, got["out"], want, config.FORWARD_RTOL)
+    label = "Softmax.forward on large logits (up to 1000)"
+    want = reference.run("layer", {"layer": "Softmax"}, x=LARGE_LOGITS)["out"]
+    got = run_student(report, label, student, "layer", {"layer": "Softmax"}, x=LARGE_LOGITS)
+    if got is not None:
+        problem = describe_mismatch(label, got["out"], want, config.FORWARD_RTOL)
+        if problem and not np.isfinite(got["out"]).all():
+            problem += ": exp overflows; subtract each row's max before exp"
+        report.part(label, problem is None, problem or "")
+
+
+@weight(4)
+@number("4.1")
+@visibility("visible")
+def test_loss_forward(student, reference, report):
+    """CrossEntropyLoss.forward"""
+    for seed, (n, c) in enumerate(ACTIVATION_SHAPES):
+        case = probs_case(seed, n, c)
+        label = f"CrossEntropyLoss.forward on {n} rows of {c} classes"
+        want = reference.run("loss", **case)["loss"]
+        got = run_student(report, label, student, "loss", **case)
+        if got is not None:
+            report.compare(label, got["loss"], want, config.LOSS_RTOL)
+
+
+@weight(4)
+@number("4.2")
+@visibility("visible")
+def test_loss_numerics(student, reference, report):
+    """CrossEntropyLoss on numerically hard inputs"""
+    label = "Softmax + CrossEntropyLoss on large logits"
+    want = reference.run("softmax_loss", logits=LARGE_LOGITS, y=LARGE_LABELS)["loss"]
+    got = run_student(report, label, student, "softmax_loss", logits=LARGE_LOGITS, y=LARGE_LABELS)
+    if got is not None:
+        report.compare(label, got["loss"], want, config.LOSS_RTOL)
+
+    probs = np.array([[0.7, 0.3, 0.0], [0.2, 0.5, 0.3]])
+    label = "CrossEntropyLoss.forward when the true class has probability exactly 0"
+    got = run_student(report, label, student, "loss", probs=probs, y=np.array([2, 1]))
+    if got is not None:
+        finite = np.isfinite(got["loss"]).all() and got["loss"] > 0
+        report.part(label, finite, "" if finite else
+                    f"{label} gives {got['loss']}: log(0) needs guarding (clip the probability)")
+
+    tiny = config.LOSS_TINY_PROB
+    probs = np.array([[1 - tiny, tiny, 0.0], [0.2, 0.5, 0.3]])
+    case = {"probs": probs, "y": np.array([1, 1])}
+    label = f"CrossEntropyLoss.forward when the true class has probability {tiny:g}"
+    want = reference.run("loss", **case)["loss"]
+    got = run_student(report, label, student, "loss", **case)
+    if got is not None:
+        problem = describe_mismatch(label, got["loss"], want, config.LOSS_TINY_RTOL)
+        if problem:
+            problem += ": an epsilon added inside the log must be far smaller than this probability"
+        report.part(label, problem is None, problem or "")
+
+
+@weight(10)
+@number("4.3")
+@visibility("visible")
+def test_softmax_loss_backward(student, reference, report):
+    """Softmax + CrossEntropyLoss backward (gradient w.r.t. the logits)"""
+    problem = None
+    for seed, (n, c) in enumerate(ACTIVATION_SHAPES):
+        case = logits_case(seed, n, c)
+        description = f"logits {n}x{c}"
+        want = reference.run("softmax_loss", **case)["dlogits"]
+        got = run_student(report, f"backward on {description}", student, "softmax_loss", **case)
+        if got is None:
+            return
+        problem = problem or describe_mismatch(
+            f"Softmax.backward(CrossEntropyLoss.backward()) on {description}",
+            got["dlogits"], want, config.BACKWARD_RTOL)
+    if problem:
+        problem += (". By the course's convention CrossEntropyLoss.backward() returns "
+                    "(probs - onehot(y)) / N, the gradient w.r.t. the logits, and "
+                    "Softmax.backward passes it through unchanged.")
+    report.part("dlogits", problem is None, problem or "")
+    if problem:
+        case = logits_case(99, 3, 4)
+        numeric_ref = gradient.softmax_loss_gradient(reference, **case)
+        assert describe_mismatch("ref", reference.run("softmax_loss", **case)["dlogits"],
+                                 numeric_ref, config.NUMERIC_RTOL) is None, \
+            "grader self-check: the reference fails its own gradient check"
+        try:
+            got = student.run("softmax_loss", **case)["dlogits"]
+            numeric = gradient.softmax_loss_gradient(student, **case)
+        except Exception:
+            return
+        mismatch = describe_mismatch("your gradient", got, numeric, config.NUMERIC_RTOL)
+        if mismatch:
+            report.note(f"Numerical gradient check of your own Softmax + loss: {mismatch}.")

@@ -1,0 +1,83 @@
+"""Grade one submission folder: prepare the worker, run the checks, write results."""
+import contextlib
+import io
+import os
+import sys
+import tempfile
+import time
+import traceback
+
+import pytest
+
+from . import results as results_mod
+from .plugin import GradingPlugin
+from .runners import ReferenceRunner, WorkerRunner
+from .submission import REFERENCE, build_workdir, inspect
+
+CHECKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
+# The reference is imported here, in the trusted process, as the course's
+# top-level `layers` and `utils`; student code never is.
+if REFERENCE not in sys.path:
+    sys.path.insert(0, REFERENCE)
+
+
+def run_checks(student, reference, log):
+    """Run every hidden check; returns a list of plugin.CheckResult.
+
+    pytest runs on our checks folder only, with no conftest, ini file or
+    plugin from anywhere else; its own output goes to `log`.
+    """
+    plugin = GradingPlugin(student, reference)
+    args = [CHECKS_DIR, "--rootdir", CHECKS_DIR, "-c", os.devnull, "--noconftest",
+            "-p", "no:cacheprovider", "-q", "-o", "addopts="]
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = pytest.main(args, plugins=[plugin])
+    log.write(out.getvalue())
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.results:
+        raise RuntimeError(f"pytest could not run the checks (exit code {int(code)}):\n"
+                           f"{out.getvalue()[-3000:]}")
+    return plugin.results
+
+
+def _tail(path, limit=4000):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - limit))
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def grade(submission_path, results_path=None, log=None):
+    """Grade the folder `submission_path`; return the results dict (and write it if asked).
+
+    Whatever happens, a valid results dict comes back and is written: a grader
+    failure scores 0 with a message rather than leaving no results.
+    """
+    log = log or io.StringIO()
+    start = time.monotonic()
+    try:
+        if not os.path.isdir(submission_path):
+            raise FileNotFoundError(f"submission folder not found: {submission_path}")
+        sub = inspect(submission_path)
+        with tempfile.TemporaryDirectory(prefix="grader-") as workdir:
+            sub_dir, worker_main = build_workdir(sub, workdir)
+            worker_log = os.path.join(workdir, "worker.log")
+            student = WorkerRunner(sub_dir, worker_log, worker_main)
+            try:
+                checks = run_checks(student, ReferenceRunner(), log)
+            finally:
+                student.close()
+                log.write("--- worker output (student prints, last 4000 bytes) ---\n")
+                log.write(_tail(worker_log) + "\n")
+        results = results_mod.build(checks, sub.summary(), time.monotonic() - start,
+                                    extra_data={"used": sub.used, "missing": sub.missing,
+                                                "ignored": sub.ignored})
+    except Exception as exc:
+        log.write(traceback.format_exc())
+        results = results_mod.build([], f"The grader could not grade this submission: {exc}",
+                                    time.monotonic() - start, extra_data={"error": str(exc)})
+    if results_path:
+        results_mod.write(results, results_path)
+    return results

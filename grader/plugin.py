@@ -1,0 +1,85 @@
+"""The pytest plugin that runs the hidden checks against one submission.
+
+It supplies the fixtures the checks use (`student`, `reference`, `report`) and
+turns each check's outcome and tags (gradescope-utils' `weight`, `number`,
+`visibility`) into a CheckResult. Tags only describe a check; scoring happens here.
+"""
+import traceback
+from dataclasses import dataclass
+
+import pytest
+
+from .report import Report
+from .runners import StudentError, WorkerFailure
+
+
+@dataclass
+class CheckResult:
+    check: str          # the test function's name without "test_"
+    name: str           # first docstring line
+    number: str
+    max_score: float
+    score: float
+    output: str
+    visibility: str
+
+
+def _explain(excinfo):
+    """Feedback for a check that stopped on an exception."""
+    exc = excinfo.value
+    if getattr(exc, "recorded", False):
+        return ""  # already in the report's feedback
+    if isinstance(exc, StudentError):
+        return f"{exc}\n{exc.trace}".rstrip()
+    if isinstance(exc, WorkerFailure):
+        return str(exc)
+    if isinstance(exc, AssertionError):
+        return str(exc).split("\nassert ")[0] or "a check failed"
+    tail = "".join(traceback.format_exception_only(excinfo.type, exc)).strip()
+    return f"The check could not use what your code returned: {tail}"
+
+
+class GradingPlugin:
+    def __init__(self, student, reference):
+        self._student = student
+        self._reference = reference
+        self.results = []
+
+    @pytest.fixture
+    def student(self):
+        """Runs probes on the submission, in the worker."""
+        return self._student
+
+    @pytest.fixture
+    def reference(self):
+        """Runs the same probes on the reference, in this process."""
+        return self._reference
+
+    @pytest.fixture
+    def report(self):
+        return Report()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        rep = outcome.get_result()
+        if rep.when == "call" or (rep.when == "setup" and rep.failed):
+            self.results.append(self._result(item, call, rep))
+
+    def _result(self, item, call, rep):
+        func = item.function
+        weight = float(getattr(func, "__weight__", 0.0))
+        report = item.funcargs.get("report") or Report()
+        if rep.passed:
+            fraction = report.fraction()
+            score = weight if fraction is None else weight * fraction
+            output = report.feedback()
+        else:
+            score = 0.0
+            output = "\n".join(filter(None, [report.feedback(), _explain(call.excinfo)]))
+        doc = (func.__doc__ or item.name).strip().splitlines()[0]
+        return CheckResult(
+            check=item.name.removeprefix("test_"), name=doc,
+            number=getattr(func, "__number__", ""), max_score=weight,
+            score=round(score, 4), output=output,
+            visibility=getattr(func, "__visibility__", "visible"))

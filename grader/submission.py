@@ -1,0 +1,102 @@
+"""What the grader takes from a submission, and the folder the worker runs in.
+
+Only the files students are meant to edit are taken; the rest of the course
+scaffold comes from the reference, so an edited trainer or a copy of the
+course's utils/ (which imports scikit-image) cannot change the grade.
+"""
+import os
+import shutil
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REFERENCE = os.path.join(ROOT, "reference")
+WORKER_FILES = ("main.py", "probes.py", "wire.py")
+
+STUDENT_LAYER_FILES = ("layers/linear.py", "layers/relu.py", "layers/softmax.py",
+                       "layers/loss_func.py")
+NOTEBOOK = "classification_nn.ipynb"
+STUDENT_FILES = STUDENT_LAYER_FILES + (NOTEBOOK,)
+SCAFFOLD_DIRS = ("layers", "utils")
+# Folders never worth listing as "ignored".
+NOISE = {"__pycache__", ".ipynb_checkpoints", ".git", "__MACOSX", ".DS_Store"}
+
+
+@dataclass
+class Submission:
+    """Where the student's files are, and which of them the grader uses."""
+    root: str                     # the folder holding layers/ or the notebook
+    used: list = field(default_factory=list)      # relative paths taken from the student
+    missing: list = field(default_factory=list)   # expected files not found
+    ignored: list = field(default_factory=list)   # submitted files the grader does not use
+
+    def summary(self):
+        lines = [f"Graded from your submission: {', '.join(self.used) or 'nothing'}."]
+        if self.missing:
+            lines.append(f"Not found (graded as not implemented): {', '.join(self.missing)}.")
+        if self.ignored:
+            shown = self.ignored[:12]
+            more = f" and {len(self.ignored) - len(shown)} more" if len(self.ignored) > len(shown) else ""
+            lines.append("Ignored (the course's own copies are used instead): "
+                         f"{', '.join(shown)}{more}.")
+        return "\n".join(lines)
+
+
+def find_root(path, max_depth=3):
+    """The shallowest folder at or below `path` holding layers/ or the notebook
+    (a zip's top folder, say); `path` itself if there is none."""
+    level = [path]
+    for _ in range(max_depth + 1):
+        for folder in level:
+            if os.path.isdir(os.path.join(folder, "layers")) or \
+                    os.path.isfile(os.path.join(folder, NOTEBOOK)):
+                return folder
+        level = [os.path.join(folder, name) for folder in level
+                 for name in sorted(os.listdir(folder))
+                 if name not in NOISE and os.path.isdir(os.path.join(folder, name))
+                 and not os.path.islink(os.path.join(folder, name))]
+    return path
+
+
+def inspect(path):
+    """A Submission describing the student folder `path` (it must exist)."""
+    root = find_root(os.path.abspath(path))
+    sub = Submission(root=root)
+    for rel in STUDENT_FILES:
+        (sub.used if os.path.isfile(os.path.join(root, rel)) else sub.missing).append(rel)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in NOISE)
+        for name in sorted(filenames):
+            rel = os.path.relpath(os.path.join(dirpath, name), root)
+            if rel not in STUDENT_FILES and name not in NOISE and not name.endswith(".pyc"):
+                sub.ignored.append(rel)
+    return sub
+
+
+MISSING_STUB = '''raise NotImplementedError(
+    "{rel} was not in your submission, so it is graded as not implemented")
+'''
+
+
+def build_workdir(sub, workdir):
+    """Lay out `workdir` for the worker; return (submission folder, worker main.py).
+
+    workdir/submission holds the reference scaffold with the student's layer
+    files over it; workdir/worker holds the worker's own code.
+    """
+    target = os.path.join(workdir, "submission")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "datasets")
+    for folder in SCAFFOLD_DIRS:
+        shutil.copytree(os.path.join(REFERENCE, folder), os.path.join(target, folder), ignore=ignore)
+    for rel in STUDENT_LAYER_FILES:
+        dest = os.path.join(target, rel)
+        if rel in sub.used:
+            shutil.copyfile(os.path.join(sub.root, rel), dest)
+        else:
+            with open(dest, "w") as f:
+                f.write(MISSING_STUB.format(rel=rel))
+    worker_dir = os.path.join(workdir, "worker")
+    os.makedirs(worker_dir)
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker")
+    for name in WORKER_FILES:
+        shutil.copyfile(os.path.join(here, name), os.path.join(worker_dir, name))
+    return target, os.path.join(worker_dir, "main.py")
