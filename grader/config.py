@@ -25,7 +25,7 @@ TRAIN_RTOL = 1e-6
 # get tiny arrays: even a loop-per-sample implementation needs well under 1 s.
 CALL_TIMEOUT = 5.0
 # Seconds for the training probes (a few hundred steps of a tiny network).
-TRAIN_TIMEOUT = 20.0
+TRAIN_TIMEOUT = 10.0
 
 # The notebook's accuracy targets.
 VAL_ACCURACY_THRESHOLD = 0.40

@@ -1,0 +1,31 @@
+"""Helpers for tests that grade a submission the way a user does: `python -m grader`."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REFERENCE = os.path.join(ROOT, "reference")
+
+
+def copy_reference(dest):
+    """A submission folder at `dest` that is a copy of the reference's layers/ and utils/."""
+    for folder in ("layers", "utils"):
+        shutil.copytree(os.path.join(REFERENCE, folder), os.path.join(dest, folder),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def run_grader(submission, results_path, timeout=600):
+    """Run the grader CLI; returns (completed process, parsed results.json)."""
+    proc = subprocess.run([sys.executable, "-m", "grader", str(submission),
+                           "--results", str(results_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    with open(results_path) as f:
+        return proc, json.load(f)
+
+
+def scores(results):
+    """{check id: (score, max_score)} of a results dict."""
+    return {t["extra_data"]["check"]: (t["score"], t["max_score"]) for t in results["tests"]}

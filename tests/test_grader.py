@@ -1,0 +1,89 @@
+"""The grader end to end on the reference and on broken submissions."""
+import pytest
+
+from gradescope_schema import validate
+from grading import copy_reference, run_grader, scores
+
+
+def broken(tmp_path, rel, text, mode="a"):
+    submission = copy_reference(tmp_path / "submission")
+    with open(submission / rel, mode) as f:
+        f.write(text)
+    return submission
+
+
+def test_reference_scores_full_marks(tmp_path):
+    proc, results = run_grader(copy_reference(tmp_path / "submission"), tmp_path / "results.json")
+    assert proc.returncode == 0, proc.stderr
+    validate(results)
+    assert results["tests"], "no checks ran"
+    failed = {check: s for check, s in scores(results).items() if s[0] < s[1]}
+    assert not failed, failed
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])
+    assert "utils/trainer.py" in results["extra_data"]["ignored"]
+
+
+def test_same_submission_same_results(tmp_path):
+    submission = broken(tmp_path, "layers/linear.py",
+                        "\nLinear.backward_ok = Linear.backward\n"
+                        "def _noisy(self, dout):\n"
+                        "    dx = Linear.backward_ok(self, dout)\n"
+                        "    self.dw = self.dw + np.random.rand(*self.dw.shape)\n"
+                        "    return dx\n"
+                        "Linear.backward = _noisy\n")
+    first = run_grader(submission, tmp_path / "a.json")[1]
+    second = run_grader(submission, tmp_path / "b.json")[1]
+    assert first["score"] < sum(t["max_score"] for t in first["tests"])
+    assert [(t["name"], t["score"], t["output"]) for t in first["tests"]] == \
+           [(t["name"], t["score"], t["output"]) for t in second["tests"]]
+
+
+@pytest.mark.parametrize("rel, text, mode, says", [
+    ("layers/relu.py", "\ndef broken(:\n", "a", "SyntaxError"),
+    ("layers/softmax.py", "\nraise RuntimeError('boom at import')\n", "a", "boom at import"),
+    ("layers/loss_func.py", "import sys\nsys.exit(3)\n", "w", "SystemExit"),
+    ("layers/linear.py", "import os\nos._exit(0)\n", "w", "ended (exit code 0)"),
+])
+def test_bad_module_scores_zero_where_used_and_full_elsewhere(tmp_path, rel, text, mode, says):
+    proc, results = run_grader(broken(tmp_path, rel, text, mode), tmp_path / "results.json")
+    assert proc.returncode == 0, proc.stderr
+    validate(results)
+    layer = rel.split("/")[1].removesuffix(".py")
+    by_check = {t["extra_data"]["check"]: t for t in results["tests"]}
+    prefix = {"relu": "relu_", "softmax": "softmax_forward", "loss_func": "loss_", "linear": "linear_"}[layer]
+    own = [t for check, t in by_check.items() if check.startswith(prefix)]
+    assert own and all(t["score"] == 0 for t in own)
+    assert all(says in t["output"] for t in own), [t["output"] for t in own]
+    untouched = {"relu": "linear_forward", "softmax": "relu_backward",
+                 "loss_func": "linear_backward", "linear": "relu_forward"}[layer]
+    assert by_check[untouched]["score"] == by_check[untouched]["max_score"]
+
+
+def test_missing_layer_file_is_not_implemented(tmp_path):
+    submission = copy_reference(tmp_path / "submission")
+    (submission / "layers" / "relu.py").unlink()
+    proc, results = run_grader(submission, tmp_path / "results.json")
+    validate(results)
+    assert "layers/relu.py" in results["extra_data"]["missing"]
+    relu = [t for t in results["tests"] if t["extra_data"]["check"].startswith("relu_")]
+    assert all(t["score"] == 0 and "was not in your submission" in t["output"] for t in relu)
+    assert "layers/relu.py" in results["output"]
+
+
+def test_infinite_loop_times_out_and_the_rest_still_runs(tmp_path):
+    submission = broken(tmp_path, "layers/relu.py",
+                        "\ndef _hang(self, x):\n    while True:\n        pass\nReLU.forward = _hang\n")
+    proc, results = run_grader(submission, tmp_path / "results.json")
+    validate(results)
+    by_check = scores(results)
+    assert by_check["relu_forward"][0] == 0
+    assert by_check["linear_forward"][0] == by_check["linear_forward"][1]
+    relu = next(t for t in results["tests"] if t["extra_data"]["check"] == "relu_forward")
+    assert "did not finish" in relu["output"]
+
+
+def test_missing_submission_folder_still_writes_results(tmp_path):
+    proc, results = run_grader(tmp_path / "nope", tmp_path / "results.json")
+    assert proc.returncode == 0
+    validate(results)
+    assert results["score"] == 0 and "not found" in results["output"]
