@@ -1,0 +1,1 @@
+"""Running a student's notebook for real and reading what it produced."""

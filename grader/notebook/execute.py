@@ -1,0 +1,143 @@
+"""Execute a notebook headless in a real Jupyter kernel, then pull plain arrays out of it.
+
+nbclient runs here, in the trusted process; the kernel (all student code) is a
+separate process started in the sandbox folder with a scrubbed environment.
+Only JSON (the kernel's messages) and an .npz read with allow_pickle=False come
+back.
+"""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+
+import nbformat
+import numpy as np
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from ..runners import worker_env
+
+# Runs in the student's kernel after their cells: saves best_net's Linear
+# weights and best_net_hyperparams as plain arrays/JSON. Student code could
+# forge the file, but only weights that really classify score anything.
+EXTRACT = '''
+def __grader_extract(path):
+    import json as _json, numpy as _np
+    found = {"hyperparams": None, "layers": [], "problems": []}
+    arrays = {}
+    g = globals()
+    try:
+        hp = g.get("best_net_hyperparams")
+        found["hyperparams"] = [float(v) for v in hp] if hp is not None else None
+    except Exception as exc:
+        found["problems"].append(f"best_net_hyperparams is not a list of numbers ({exc})")
+    net = g.get("best_net")
+    if net is None:
+        found["problems"].append("best_net is not defined")
+    else:
+        for i, module in enumerate(getattr(net, "_modules", None) or []):
+            kind = type(module).__name__
+            found["layers"].append(kind)
+            if hasattr(module, "w") and hasattr(module, "b"):
+                arrays[f"w{i}"] = _np.array(module.w, dtype=_np.float64)
+                arrays[f"b{i}"] = _np.array(module.b, dtype=_np.float64)
+    _np.savez(path + ".npz", **arrays)
+    with open(path + ".json", "w") as f:
+        _json.dump(found, f)
+__grader_extract(__PATH__)
+del __grader_extract
+'''
+
+
+@dataclass
+class Execution:
+    """What running the notebook produced."""
+    notebook: object                    # the executed nbformat notebook
+    seconds: float = 0.0
+    errors: list = field(default_factory=list)   # (cell index, "ErrorName: message")
+    stopped: str = ""                   # why execution ended early, if it did
+    extracted: dict = field(default_factory=dict)  # hyperparams, layers, problems
+    arrays: dict = field(default_factory=dict)     # w0, b0, w2, b2, ... plain float64
+
+
+def clear_outputs(nb):
+    """Drop stored outputs: the grader believes only what it executes."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+
+
+def _read_extracted(base):
+    try:
+        with open(base + ".json") as f:
+            extracted = json.load(f)
+        with np.load(base + ".npz", allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (OSError, ValueError) as exc:
+        return {"problems": [f"could not read best_net from the kernel ({exc})"]}, {}
+    arrays = {k: v for k, v in arrays.items() if v.dtype == np.float64}
+    return extracted, arrays
+
+
+def execute(path, workdir, cell_timeout=600, total_timeout=1800, env=None, log=None):
+    """Run the notebook at `path` with `workdir` as working directory; return an Execution.
+
+    Every cell runs even after an error (later cells may still earn credit). A
+    cell past `cell_timeout`, or the whole run past `total_timeout`, stops
+    execution; so does the kernel dying (os._exit, a crash, the memory limit).
+    The kernel's own stdout/stderr go to the file object `log` (default: discarded).
+    """
+    nb = nbformat.read(path, as_version=4)
+    clear_outputs(nb)
+    result = Execution(notebook=nb)
+    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": workdir}})
+    base = os.path.join(workdir, ".grader_extract")
+    start = time.monotonic()
+    watchdog = None
+    try:
+        with client.setup_kernel(cwd=workdir, env=env or worker_env(workdir),
+                                 stdout=log or subprocess.DEVNULL, stderr=log or subprocess.DEVNULL):
+            kernel_pid = client.km.provisioner.process.pid if client.km.provisioner else None
+            watchdog = threading.Timer(total_timeout, _kill, args=(kernel_pid,))
+            watchdog.start()
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                client.execute_cell(cell, index)
+                result.errors += [(index, f"{o.ename}: {o.evalue}") for o in cell.outputs
+                                  if o.output_type == "error"]
+            # nbclient stores each executed cell back into the notebook, so the
+            # extraction cell is appended for the call and removed after it.
+            nb.cells.append(nbformat.v4.new_code_cell(EXTRACT.replace("__PATH__", repr(base))))
+            try:
+                client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
+            finally:
+                nb.cells.pop()
+    except CellTimeoutError:
+        result.stopped = f"a cell ran longer than {cell_timeout} s"
+    except DeadKernelError:
+        if time.monotonic() - start >= total_timeout:
+            result.stopped = f"the notebook ran longer than {total_timeout} s"
+        else:
+            result.stopped = "the kernel died (os._exit, exit(), a crash, or the memory limit)"
+    finally:
+        if watchdog:
+            watchdog.cancel()
+    result.seconds = time.monotonic() - start
+    if not result.stopped:
+        result.extracted, result.arrays = _read_extracted(base)
+    return result
+
+
+def _kill(pid):
+    """Kill the kernel's whole process group (it runs in its own session)."""
+    if pid:
+        try:
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass

@@ -1,0 +1,71 @@
+"""The notebook runner on small synthetic notebooks: errors, exits, hangs, extraction."""
+import nbformat
+import numpy as np
+import pytest
+
+from grader.notebook.execute import execute
+
+NET = ("import numpy as np\n"
+       "class Layer:\n"
+       "    def __init__(self, shape):\n"
+       "        self.w = np.arange(np.prod(shape), dtype=float).reshape(shape)\n"
+       "        self.b = np.ones(shape[1])\n"
+       "class Net:\n"
+       "    def __init__(self):\n"
+       "        self._modules = [Layer((3, 2)), object(), Layer((2, 4))]\n")
+
+
+def run(tmp_path, *cells, **limits):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    path = tmp_path / "classification_nn.ipynb"
+    nbformat.write(nb, path)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    return execute(str(path), str(workdir), **{"cell_timeout": 20, "total_timeout": 60, **limits})
+
+
+def test_extracts_weights_and_hyperparameters_as_plain_arrays(tmp_path):
+    result = run(tmp_path, NET, "best_net = Net()\nbest_net_hyperparams = [0.1, 1e-4, 10, 200]")
+    assert not result.stopped and not result.errors
+    assert result.extracted["hyperparams"] == [0.1, 1e-4, 10.0, 200.0]
+    assert result.extracted["layers"] == ["Layer", "object", "Layer"]
+    assert sorted(result.arrays) == ["b0", "b2", "w0", "w2"]
+    np.testing.assert_array_equal(result.arrays["w2"], np.arange(8.0).reshape(2, 4))
+
+
+def test_stored_outputs_are_cleared_before_running(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print('fresh')")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Validate Acc: 0.990\n")]
+    nb.cells = [cell]
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, path)
+    (tmp_path / "w").mkdir()
+    result = execute(str(path), str(tmp_path / "w"), cell_timeout=20, total_timeout=60)
+    texts = [o.get("text", "") for o in result.notebook.cells[0].outputs]
+    assert texts == ["fresh\n"]
+
+
+def test_an_error_in_a_middle_cell_does_not_stop_later_cells(tmp_path):
+    result = run(tmp_path, "x = 1", "raise ValueError('mid')", "best_net_hyperparams = [1, 2, 3, 4]")
+    assert result.errors == [(1, "ValueError: mid")]
+    assert result.extracted["hyperparams"] == [1.0, 2.0, 3.0, 4.0]
+    assert "best_net is not defined" in result.extracted["problems"]
+
+
+def test_os_exit_in_a_cell_is_reported(tmp_path):
+    result = run(tmp_path, "x = 1", "import os; os._exit(0)")
+    assert "kernel died" in result.stopped
+    assert result.arrays == {}
+
+
+@pytest.mark.parametrize("limits, cells, says", [
+    ({"cell_timeout": 2}, ["import time; time.sleep(60)"], "a cell ran longer than 2 s"),
+    ({"cell_timeout": 10, "total_timeout": 3},
+     ["import time; time.sleep(1.5)", "time.sleep(1.5)", "time.sleep(1.5)"],
+     "the notebook ran longer than 3 s"),
+])
+def test_time_limits_stop_the_notebook(tmp_path, limits, cells, says):
+    result = run(tmp_path, *cells, **limits)
+    assert result.stopped == says
