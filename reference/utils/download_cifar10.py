@@ -101,7 +101,11 @@ def check_batch(path):
 
 
 def _download(url, target):
+    shown = False  # whether a progress line is on stderr
+
     def progress(blocks, block_size, total):
+        nonlocal shown
+        shown = True
         done = blocks * block_size
         if total > 0:
             pct = min(100.0, 100.0 * done / total)
@@ -116,7 +120,8 @@ def _download(url, target):
         raise DataError(f"could not download {url}: {exc}. Without internet, give a local "
                         "copy: --source PATH or $CIFAR10_SOURCE.") from None
     finally:
-        sys.stderr.write("\n")
+        if shown:  # end the progress line; a bare newline would precede "error: ..."
+            sys.stderr.write("\n")
 
 
 def _extract(archive, dest):
@@ -175,6 +180,9 @@ def fetch(dest=None, source=None, sha256=None):
         _check_folder(folder, what=f"the folder {source}")
         if os.path.abspath(folder) != dest:
             os.makedirs(dest, exist_ok=True)
+            # dest no longer holds what an earlier archive put there: forget its stamp.
+            if os.path.isfile(os.path.join(dest, ".source")):
+                os.remove(os.path.join(dest, ".source"))
             for name in BATCH_FILES + ("batches.meta",):
                 if os.path.isfile(os.path.join(folder, name)):
                     shutil.copyfile(os.path.join(folder, name), os.path.join(dest, name))
