@@ -185,9 +185,10 @@ def test_folder_missing_a_batch_is_reported(tmp_path):
         fetch(str(tmp_path / "dest"), folder)
 
 
-def test_a_complete_folder_or_its_parent_is_copied(tmp_path):
+@pytest.mark.parametrize("given", ["src/cifar-10-batches-py", "src"])
+def test_a_complete_folder_or_its_parent_is_copied(tmp_path, given):
     make_folder(tmp_path / "src" / "cifar-10-batches-py")
-    assert is_complete(fetch(str(tmp_path / "dest"), str(tmp_path / "src")))
+    assert is_complete(fetch(str(tmp_path / "dest"), str(tmp_path / given)))
 
 
 def test_get_cifar10_data_names_the_command_when_a_batch_is_missing(tmp_path):
