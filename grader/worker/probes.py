@@ -53,12 +53,21 @@ def plain(value, name):
 
 
 def make_linear(w, b):
-    """A student Linear of w's shape, with w and b set to copies of the given values."""
+    """A student Linear of w's shape, holding the given values of w and b.
+
+    Values are written into the layer's own arrays when their shapes match, so a
+    layer that keeps references to them (say, a parameter list built in
+    __init__) still sees the arrays the optimizer will update.
+    """
     cls = layer_class("Linear")
     with phase("Linear.__init__"):
         layer = cls(*w.shape)
-    layer.w = w.copy()
-    layer.b = b.copy()
+    for name, value in (("w", w), ("b", b)):
+        own = getattr(layer, name, None)
+        if isinstance(own, np.ndarray) and own.shape == value.shape and own.dtype == value.dtype:
+            own[...] = value
+        else:
+            setattr(layer, name, value.copy())
     return layer
 
 
@@ -152,8 +161,9 @@ def probe_softmax_loss(args, arrays):
 def probe_train(args, arrays):
     """Train Linear-ReLU-Linear-Softmax from given weights with the course's SGD.
 
-    Each step is the Trainer's: forward, loss, zero_grad, backward, step. Uses the
-    full batch (x, y) `steps` times. Returns the loss before each step, the
+    Each step is the Trainer's: forward, loss, zero_grad, backward, step, on
+    minibatches of `batch_size` rows of (x, y) taken in order, cycling (the
+    whole batch if not given). Returns the loss before each step, the
     parameters afterwards (read from the layers' w and b) and predict(x).
     """
     from layers.sequential import Sequential
@@ -165,12 +175,15 @@ def probe_train(args, arrays):
     loss_fn = make_layer("CrossEntropyLoss", {})
     optimizer = SGD(net, args["lr"], args["weight_decay"])
     x, y = arrays["x"], arrays["y"]
+    size = args.get("batch_size") or len(x)
     losses = []
-    for _ in range(args["steps"]):
+    for step in range(args["steps"]):
+        start = (step * size) % len(x)
+        xb, yb = x[start:start + size], y[start:start + size]
         with phase("Sequential.forward (your layers' forward)"):
-            out = net(x.copy())
+            out = net(xb.copy())
         with phase("CrossEntropyLoss.forward"):
-            losses.append(float(plain(loss_fn.forward(out, y.copy()), "the loss")))
+            losses.append(float(plain(loss_fn.forward(out, yb.copy()), "the loss")))
         optimizer.zero_grad()
         with phase("Sequential.backward (your layers' backward)"):
             net.backward(loss_fn.backward())
@@ -183,12 +196,26 @@ def probe_train(args, arrays):
                 "w2": plain(second.w, "second Linear's w"), "b2": plain(second.b, "second Linear's b")}
 
 
+def probe_evaluate(args, arrays):
+    """Loss and predictions of Linear-ReLU-Linear-Softmax with the given weights on (x, y)."""
+    from layers.sequential import Sequential
+
+    net = Sequential([make_linear(arrays["w1"], arrays["b1"]), make_layer("ReLU", {}),
+                      make_linear(arrays["w2"], arrays["b2"]), make_layer("Softmax", {})])
+    with phase("Sequential.forward (your layers' forward)"):
+        probs = net(arrays["x"].copy())
+    _, loss = _loss(probs, arrays["y"])
+    predictions = np.argmax(plain(probs, "the network's output"), axis=-1)
+    return {}, {"loss": np.float64(loss), "predictions": predictions}
+
+
 PROBES = {
     "layer": probe_layer,
     "forward_many": probe_forward_many,
     "loss": probe_loss,
     "softmax_loss": probe_softmax_loss,
     "train": probe_train,
+    "evaluate": probe_evaluate,
 }
 
 
