@@ -33,3 +33,11 @@ grade: setup data
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
+
+template: setup
+	$(PY) -m tools.build_notebook
+	$(PY) -m tools.make_template
+
+check-template: setup
+	$(PY) -m tools.build_notebook --check
+	$(PY) -m tools.make_template --check

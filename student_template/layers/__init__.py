@@ -1,0 +1,1 @@
+"""Layers of a fully connected network, each a numpy forward/backward pair."""

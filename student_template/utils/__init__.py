@@ -1,0 +1,1 @@
+"""Scaffold around the layers: data, batching, optimisation, training, plots."""

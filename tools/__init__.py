@@ -1,0 +1,1 @@
+"""Project tooling: build the notebook, generate the student template, run notebooks."""
