@@ -84,7 +84,8 @@ def test_generator_stubs_solutions_and_ships_only_sources(fake):
 
 def test_generator_stubs_the_notebook_and_clears_outputs(fake):
     assert _generate(fake) == 0
-    answer, explanation = nbformat.read(fake["dest"] / "classification_nn.ipynb", as_version=4).cells
+    student = nbformat.read(fake["dest"] / "classification_nn.ipynb", as_version=4)
+    answer, explanation = student.cells
     assert answer.source == ("# Set answer to the number 42.\n# TODO: write your code here.\n"
                              'raise NotImplementedError("Set answer to the number 42.")')
     assert answer.outputs == [] and answer.execution_count is None
@@ -151,7 +152,10 @@ def test_committed_template_is_what_the_generator_writes():
 
 
 def _run_public_checks(assignment):
-    """Run `python -m pytest tests` in `assignment`; return (exit code, {test: (outcome, message)})."""
+    """Run `python -m pytest tests` in `assignment` as a student would.
+
+    Returns (exit code, {'module::test': (outcome, message)}, printed output).
+    """
     report = assignment / ".public-checks.xml"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider",

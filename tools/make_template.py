@@ -74,7 +74,8 @@ def build(reference, notebook, dest):
     """Write the template into the empty or missing folder `dest`."""
     for folder in SHIPPED_DIRS:
         if not (reference / folder).is_dir():
-            raise FileNotFoundError(f"{_display(reference / folder)} is missing: the template ships it")
+            raise FileNotFoundError(f"{_display(reference / folder)} is missing: "
+                                    "the template ships it")
         for relative in _files(reference / folder):
             _ship_file(reference / folder / relative, dest / folder / relative,
                        shown_as=_display(reference / folder / relative))

@@ -69,8 +69,8 @@ def student_notebook(notebook, path):
             continue
         marked = [n for n, line in enumerate(cell.source.splitlines(), 1) if contains_marker(line)]
         if marked:
-            raise TemplateError(where, marked[0], f"solution markers only work in code cells; tag a "
-                                f"markdown answer cell '{SOLUTION_TAG}' instead")
+            raise TemplateError(where, marked[0], "solution markers only work in code cells; "
+                                f"tag a markdown answer cell '{SOLUTION_TAG}' instead")
         if SOLUTION_TAG in tags:
             cell.source = ANSWER_PLACEHOLDER
             cell.metadata["tags"] = [tag for tag in tags if tag != SOLUTION_TAG]
