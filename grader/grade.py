@@ -11,8 +11,8 @@ import pytest
 
 from . import results as results_mod
 from .plugin import GradingPlugin
-from .runners import ReferenceRunner, WorkerRunner
-from .submission import REFERENCE, build_workdir, inspect
+from .runners import ReferenceRunner, WorkerRunner, worker_env
+from .submission import NOTEBOOK, REFERENCE, build_workdir, inspect
 
 CHECKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
 # The reference is imported here, in the trusted process, as the course's
@@ -20,23 +20,30 @@ CHECKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
 if REFERENCE not in sys.path:
     sys.path.insert(0, REFERENCE)
 
+from utils.download_cifar10 import default_dest  # noqa: E402 (the reference, just put on the path)
 
-def run_checks(student, reference, log):
-    """Run every hidden check; returns a list of plugin.CheckResult.
+from .notebook.data import without_test_labels  # noqa: E402
+from .notebook.run import run as run_notebook  # noqa: E402
+
+
+def run_checks(student, reference, run_notebook, log, skip_notebook=False):
+    """Run every hidden check; returns (list of plugin.CheckResult, the NotebookResult or None).
 
     pytest runs on our checks folder only, with no conftest, ini file or
     plugin from anywhere else; its own output goes to `log`.
     """
-    plugin = GradingPlugin(student, reference)
+    plugin = GradingPlugin(student, reference, run_notebook)
     args = [CHECKS_DIR, "--rootdir", CHECKS_DIR, "-c", os.devnull, "--noconftest",
             "-p", "no:cacheprovider", "-q", "-o", "addopts="]
+    if skip_notebook:
+        args += ["--ignore", os.path.join(CHECKS_DIR, "test_notebook.py")]
     with contextlib.redirect_stdout(io.StringIO()) as out:
         code = pytest.main(args, plugins=[plugin])
     log.write(out.getvalue())
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.results:
         raise RuntimeError(f"pytest could not run the checks (exit code {int(code)}):\n"
                            f"{out.getvalue()[-3000:]}")
-    return plugin.results
+    return plugin.results, plugin._notebook
 
 
 def _tail(path, limit=4000):
@@ -49,8 +56,10 @@ def _tail(path, limit=4000):
         return ""
 
 
-def grade(submission_path, results_path=None, log=None):
+def grade(submission_path, results_path=None, log=None, skip_notebook=False):
     """Grade the folder `submission_path`; return the results dict (and write it if asked).
+
+    skip_notebook: run the layer checks only, not the notebook's.
 
     Whatever happens, a valid results dict comes back and is written: a grader
     failure scores 0 with a message rather than leaving no results.
@@ -63,17 +72,29 @@ def grade(submission_path, results_path=None, log=None):
         sub = inspect(submission_path)
         with tempfile.TemporaryDirectory(prefix="grader-") as workdir:
             sub_dir, worker_main = build_workdir(sub, workdir)
+            data_dir = without_test_labels(default_dest(), os.path.join(workdir, "cifar-10-batches-py"))
+            env = worker_env(sub_dir, CIFAR10_DIR=data_dir)
             worker_log = os.path.join(workdir, "worker.log")
-            student = WorkerRunner(sub_dir, worker_log, worker_main)
+            student = WorkerRunner(sub_dir, worker_log, worker_main, env=env)
+            notebook_path = os.path.join(sub.root, NOTEBOOK) if NOTEBOOK in sub.used else None
             try:
-                checks = run_checks(student, ReferenceRunner(), log)
+                with open(worker_log, "ab") as kernel_log:
+                    checks, notebook = run_checks(
+                        student, ReferenceRunner(),
+                        lambda: run_notebook(notebook_path, sub_dir, env, kernel_log), log,
+                        skip_notebook)
             finally:
                 student.close()
-                log.write("--- worker output (student prints, last 4000 bytes) ---\n")
+                log.write("--- worker and kernel output (student prints, last 4000 bytes) ---\n")
                 log.write(_tail(worker_log) + "\n")
-        results = results_mod.build(checks, sub.summary(), time.monotonic() - start,
-                                    extra_data={"used": sub.used, "missing": sub.missing,
-                                                "ignored": sub.ignored})
+        output, extra = sub.summary(), {"used": sub.used, "missing": sub.missing,
+                                        "ignored": sub.ignored}
+        if notebook is not None:
+            extra["notebook"] = {"accuracy": notebook.accuracy, "claims": notebook.claims,
+                                 "integrity": notebook.integrity()}
+            if notebook.integrity():
+                output += "\nNote: " + "; ".join(notebook.integrity()) + "."
+        results = results_mod.build(checks, output, time.monotonic() - start, extra_data=extra)
     except Exception as exc:
         log.write(traceback.format_exc())
         results = results_mod.build([], f"The grader could not grade this submission: {exc}",

@@ -40,10 +40,22 @@ def _explain(excinfo):
 
 
 class GradingPlugin:
-    def __init__(self, student, reference):
+    """`run_notebook` is called (once, when a check first asks) to execute the
+    submitted notebook; it returns a grader.notebook.run.NotebookResult."""
+
+    def __init__(self, student, reference, run_notebook):
         self._student = student
         self._reference = reference
+        self._run_notebook = run_notebook
+        self._notebook = None
         self.results = []
+
+    @pytest.fixture
+    def notebook(self):
+        """The executed notebook and the grader's measurements of its best_net."""
+        if self._notebook is None:
+            self._notebook = self._run_notebook()
+        return self._notebook
 
     @pytest.fixture
     def student(self):

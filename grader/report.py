@@ -1,20 +1,24 @@
-"""The `report` a check fills in: its parts, each passed or not, with feedback.
+"""The `report` a check fills in: its parts, each with a credit in [0, 1] and feedback.
 
-A check with parts scores its weight times the weighted fraction of parts
-passed; a check with no parts scores all or nothing by its outcome.
+A check with parts scores its weight times the weighted mean credit of its
+parts; a check with no parts scores all or nothing by its outcome.
 """
 from .compare import describe_mismatch
 
 
 class Report:
     def __init__(self):
-        self.parts = []   # (name, passed, message, weight)
+        self.parts = []   # (name, credit in [0, 1], message, weight)
         self.notes = []
 
     def part(self, name, passed, message="", weight=1.0):
-        """Record one part of the check; `message` is shown to the student."""
-        self.parts.append((name, bool(passed), message, float(weight)))
+        """Record one part of the check, passed or not; `message` says what is wrong."""
+        self.credit(name, 1.0 if passed else 0.0, message, weight)
         return passed
+
+    def credit(self, name, credit, message="", weight=1.0):
+        """Record a part that earns `credit` (0 to 1) of its weight."""
+        self.parts.append((name, min(1.0, max(0.0, float(credit))), message, float(weight)))
 
     def compare(self, name, got, want, rtol, weight=1.0):
         """A part that passes when array `got` matches `want` within `rtol`."""
@@ -26,15 +30,15 @@ class Report:
         self.notes.append(message)
 
     def fraction(self):
-        """Weighted fraction of parts passed, or None if there are no parts."""
+        """Weighted mean credit of the parts, or None if there are no parts."""
         total = sum(weight for *_, weight in self.parts)
         if not total:
             return None
-        return sum(weight for _, passed, _, weight in self.parts if passed) / total
+        return sum(credit * weight for _, credit, _, weight in self.parts) / total
 
     def feedback(self):
-        failed = [message for _, passed, message, _ in self.parts if not passed]
-        passed = [name for name, ok, _, _ in self.parts if ok]
+        failed = [message for _, credit, message, _ in self.parts if credit < 1 and message]
+        passed = [name for name, credit, _, _ in self.parts if credit == 1]
         lines = list(failed)
         if failed and passed:
             lines.append(f"Right: {', '.join(passed)}.")

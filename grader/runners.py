@@ -44,10 +44,11 @@ class ReferenceRunner:
         pass
 
 
-def worker_env(home):
+def worker_env(home, **extra):
+    """The environment student code runs with: ours scrubbed, threads bounded, plus `extra`."""
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
-    env.update(HOME=home, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg",
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env.update(HOME=home, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1",
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", **extra)
     return env
 
 
@@ -58,10 +59,11 @@ class WorkerRunner:
     one bad call costs only that call. Its stdout and stderr go to `log_path`.
     """
 
-    def __init__(self, submission_dir, log_path, worker_main=WORKER_MAIN):
+    def __init__(self, submission_dir, log_path, worker_main=WORKER_MAIN, env=None):
         self.submission_dir = submission_dir
         self.log_path = log_path
         self.worker_main = worker_main
+        self.env = env or worker_env(submission_dir)
         self.proc = None
 
     def _start(self):
@@ -69,7 +71,7 @@ class WorkerRunner:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", self.worker_main, self.submission_dir],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                cwd=self.submission_dir, env=worker_env(self.submission_dir),
+                cwd=self.submission_dir, env=self.env,
                 start_new_session=True)  # its own process group, killed as one
         os.set_blocking(self.proc.stdin.fileno(), False)
         os.set_blocking(self.proc.stdout.fileno(), False)

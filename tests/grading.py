@@ -17,13 +17,20 @@ def copy_reference(dest):
     return dest
 
 
-def run_grader(submission, results_path, timeout=600):
-    """Run the grader CLI; returns (completed process, parsed results.json)."""
+def run_grader(submission, results_path, *options, timeout=900, env=None):
+    """Run `python -m grader` as a user does; returns (completed process, results.json or None).
+
+    env: extra environment variables (e.g. GRADER_NOTEBOOK_CELL_TIMEOUT).
+    """
     proc = subprocess.run([sys.executable, "-m", "grader", str(submission),
-                           "--results", str(results_path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    with open(results_path) as f:
-        return proc, json.load(f)
+                           "--results", str(results_path), *options],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+    try:
+        with open(results_path) as f:
+            return proc, json.load(f)
+    except (OSError, ValueError):
+        return proc, None
 
 
 def scores(results):

@@ -1,8 +1,17 @@
-"""The grader end to end on the reference and on broken submissions."""
+"""The grader end to end on the reference, the template and broken submissions.
+
+Most run the layer checks only (--skip-notebook, about a second each); the
+notebook checks have their own tests in test_grade_notebook.py.
+"""
+import os
+import shutil
+
 import pytest
 
 from gradescope_schema import validate
-from grading import copy_reference, run_grader, scores
+from grading import ROOT, copy_reference, run_grader, scores
+
+LAYERS_ONLY = "--skip-notebook"
 
 
 def broken(tmp_path, rel, text, mode="a"):
@@ -12,8 +21,9 @@ def broken(tmp_path, rel, text, mode="a"):
     return submission
 
 
-def test_reference_scores_full_marks(tmp_path):
-    proc, results = run_grader(copy_reference(tmp_path / "submission"), tmp_path / "results.json")
+def test_reference_layers_score_full_marks(tmp_path):
+    proc, results = run_grader(copy_reference(tmp_path / "submission"), tmp_path / "results.json",
+                               LAYERS_ONLY)
     assert proc.returncode == 0, proc.stderr
     validate(results)
     assert results["tests"], "no checks ran"
@@ -21,6 +31,31 @@ def test_reference_scores_full_marks(tmp_path):
     assert not failed, failed
     assert results["score"] == sum(t["max_score"] for t in results["tests"])
     assert "utils/trainer.py" in results["extra_data"]["ignored"]
+
+
+@pytest.mark.slow
+def test_reference_with_master_notebook_scores_full_marks(tmp_path):
+    submission = copy_reference(tmp_path / "submission")
+    shutil.copy(os.path.join(ROOT, "notebooks", "classification_nn.ipynb"), submission)
+    proc, results = run_grader(submission, tmp_path / "results.json")
+    assert proc.returncode == 0, proc.stderr
+    validate(results)
+    failed = {t["name"]: t["output"] for t in results["tests"] if t["score"] < t["max_score"]}
+    assert not failed, failed
+    assert results["score"] == 100
+    assert not results["extra_data"]["notebook"]["integrity"]
+
+
+@pytest.mark.slow
+def test_untouched_template_scores_zero(tmp_path):
+    template = os.path.join(ROOT, "student_template")
+    proc, results = run_grader(template, tmp_path / "results.json")
+    assert proc.returncode == 0, proc.stderr
+    validate(results)
+    assert len(results["tests"]) > 10
+    assert results["score"] == 0, {t["name"]: t["score"] for t in results["tests"] if t["score"]}
+    linear = next(t for t in results["tests"] if t["extra_data"]["check"] == "linear_forward")
+    assert "NotImplementedError" in linear["output"] and "Linear.forward" in linear["output"]
 
 
 def test_same_submission_same_results(tmp_path):
@@ -31,8 +66,8 @@ def test_same_submission_same_results(tmp_path):
                         "    self.dw = self.dw + np.random.rand(*self.dw.shape)\n"
                         "    return dx\n"
                         "Linear.backward = _noisy\n")
-    first = run_grader(submission, tmp_path / "a.json")[1]
-    second = run_grader(submission, tmp_path / "b.json")[1]
+    first = run_grader(submission, tmp_path / "a.json", LAYERS_ONLY)[1]
+    second = run_grader(submission, tmp_path / "b.json", LAYERS_ONLY)[1]
     assert first["score"] < sum(t["max_score"] for t in first["tests"])
     assert [(t["name"], t["score"], t["output"]) for t in first["tests"]] == \
            [(t["name"], t["score"], t["output"]) for t in second["tests"]]
@@ -45,7 +80,8 @@ def test_same_submission_same_results(tmp_path):
     ("layers/linear.py", "import os\nos._exit(0)\n", "w", "ended (exit code 0)"),
 ])
 def test_bad_module_scores_zero_where_used_and_full_elsewhere(tmp_path, rel, text, mode, says):
-    proc, results = run_grader(broken(tmp_path, rel, text, mode), tmp_path / "results.json")
+    proc, results = run_grader(broken(tmp_path, rel, text, mode), tmp_path / "results.json",
+                               LAYERS_ONLY)
     assert proc.returncode == 0, proc.stderr
     validate(results)
     layer = rel.split("/")[1].removesuffix(".py")
@@ -62,7 +98,7 @@ def test_bad_module_scores_zero_where_used_and_full_elsewhere(tmp_path, rel, tex
 def test_missing_layer_file_is_not_implemented(tmp_path):
     submission = copy_reference(tmp_path / "submission")
     (submission / "layers" / "relu.py").unlink()
-    proc, results = run_grader(submission, tmp_path / "results.json")
+    proc, results = run_grader(submission, tmp_path / "results.json", LAYERS_ONLY)
     validate(results)
     assert "layers/relu.py" in results["extra_data"]["missing"]
     relu = [t for t in results["tests"] if t["extra_data"]["check"].startswith("relu_")]
@@ -73,7 +109,7 @@ def test_missing_layer_file_is_not_implemented(tmp_path):
 def test_infinite_loop_times_out_and_the_rest_still_runs(tmp_path):
     submission = broken(tmp_path, "layers/relu.py",
                         "\ndef _hang(self, x):\n    while True:\n        pass\nReLU.forward = _hang\n")
-    proc, results = run_grader(submission, tmp_path / "results.json")
+    proc, results = run_grader(submission, tmp_path / "results.json", LAYERS_ONLY)
     validate(results)
     by_check = scores(results)
     assert by_check["relu_forward"][0] == 0

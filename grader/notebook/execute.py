@@ -72,6 +72,9 @@ def clear_outputs(nb):
 
 
 def _read_extracted(base):
+    """(extracted dict, arrays) from the last extraction; empty if there was none."""
+    if not os.path.exists(base + ".json"):
+        return {}, {}
     try:
         with open(base + ".json") as f:
             extracted = json.load(f)
@@ -87,57 +90,78 @@ def execute(path, workdir, cell_timeout=600, total_timeout=1800, env=None, log=N
     """Run the notebook at `path` with `workdir` as working directory; return an Execution.
 
     Every cell runs even after an error (later cells may still earn credit). A
-    cell past `cell_timeout`, or the whole run past `total_timeout`, stops
-    execution; so does the kernel dying (os._exit, a crash, the memory limit).
+    cell past `cell_timeout` is interrupted and counts as an error; the whole
+    run past `total_timeout`, or the kernel dying (os._exit, a crash, the
+    memory limit), stops execution. best_net is extracted after every cell, so
+    what a notebook had built before it stopped still counts.
     The kernel's own stdout/stderr go to the file object `log` (default: discarded).
     """
     nb = nbformat.read(path, as_version=4)
     clear_outputs(nb)
     result = Execution(notebook=nb)
-    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": workdir}})
+    client = NotebookClient(
+        nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
+        interrupt_on_timeout=True,
+        error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
+                          "evalue": f"the cell ran longer than {cell_timeout:g} s and was interrupted"},
+        resources={"metadata": {"path": workdir}})
     base = os.path.join(workdir, ".grader_extract")
+    extract = nbformat.v4.new_code_cell(EXTRACT.replace("__PATH__", repr(base)))
     start = time.monotonic()
     watchdog = None
     try:
         with client.setup_kernel(cwd=workdir, env=env or worker_env(workdir),
                                  stdout=log or subprocess.DEVNULL, stderr=log or subprocess.DEVNULL):
-            kernel_pid = client.km.provisioner.process.pid if client.km.provisioner else None
-            watchdog = threading.Timer(total_timeout, _kill, args=(kernel_pid,))
+            watchdog = threading.Timer(total_timeout, _kill, args=(client.km,))
             watchdog.start()
-            for index, cell in enumerate(nb.cells):
+            for index, cell in enumerate(list(nb.cells)):
                 if cell.cell_type != "code":
                     continue
                 client.execute_cell(cell, index)
-                result.errors += [(index, f"{o.ename}: {o.evalue}") for o in cell.outputs
+                result.errors += [(index, _describe(o, cell_timeout)) for o in cell.outputs
                                   if o.output_type == "error"]
-            # nbclient stores each executed cell back into the notebook, so the
-            # extraction cell is appended for the call and removed after it.
-            nb.cells.append(nbformat.v4.new_code_cell(EXTRACT.replace("__PATH__", repr(base))))
-            try:
-                client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
-            finally:
-                nb.cells.pop()
-    except CellTimeoutError:
-        result.stopped = f"a cell ran longer than {cell_timeout} s"
+                _run_extraction(client, nb, extract)
     except DeadKernelError:
         if time.monotonic() - start >= total_timeout:
-            result.stopped = f"the notebook ran longer than {total_timeout} s"
+            result.stopped = f"the notebook ran longer than {total_timeout:g} s"
         else:
             result.stopped = "the kernel died (os._exit, exit(), a crash, or the memory limit)"
+    except CellTimeoutError:  # the kernel would not even take the interrupt
+        result.stopped = f"a cell ran longer than {cell_timeout:g} s and could not be interrupted"
     finally:
         if watchdog:
             watchdog.cancel()
     result.seconds = time.monotonic() - start
-    if not result.stopped:
-        result.extracted, result.arrays = _read_extracted(base)
+    result.extracted, result.arrays = _read_extracted(base)
     return result
 
 
-def _kill(pid):
+def _describe(error, cell_timeout):
+    if error.ename in ("KeyboardInterrupt", "CellTimeoutError"):
+        # Nothing interrupts the kernel but our time limit.
+        return f"the cell ran longer than {cell_timeout:g} s and was interrupted"
+    return f"{error.ename}: {error.evalue}"
+
+
+def _run_extraction(client, nb, cell):
+    """Save best_net and best_net_hyperparams as they are now (see EXTRACT)."""
+    # nbclient stores each executed cell back into the notebook, so the
+    # extraction cell is appended for the call and removed after it.
+    nb.cells.append(cell)
+    try:
+        client.execute_cell(cell, len(nb.cells) - 1)
+    finally:
+        nb.cells.pop()
+
+
+def _kill(kernel_manager):
     """Kill the kernel's whole process group (it runs in its own session)."""
-    if pid:
-        try:
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    process = getattr(kernel_manager.provisioner, "process", None)
+    if process is None:
+        return
+    try:
+        group = os.getpgid(process.pid)
+        if group != os.getpgrp():  # never our own group
+            os.killpg(group, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

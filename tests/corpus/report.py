@@ -8,7 +8,6 @@ unless the entry is a known grader issue (bugs.KNOWN_GRADER_ISSUES) that still
 fails exactly as recorded.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -17,8 +16,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from tests.grading import run_grader
+
 from .bugs import BUGS, CHECKS, EQUIVALENT, KNOWN_GRADER_ISSUES
-from .build import ROOT, build_submission
+from .build import build_submission
 
 # The files the grader takes from a submission (grader/submission.py's
 # STUDENT_LAYER_FILES); a patch anywhere else must show up as ignored.
@@ -75,18 +76,6 @@ class Outcome:
         return "yes" if self.actual else "NO"
 
 
-def grade_submission(submission, results_path, timeout=GRADE_TIMEOUT):
-    """Run `python -m grader` the way a user does; returns (completed process, results or None)."""
-    proc = subprocess.run([sys.executable, "-m", "grader", str(submission),
-                           "--results", str(results_path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    try:
-        with open(results_path) as f:
-            return proc, json.load(f)
-    except (OSError, ValueError):
-        return proc, None
-
-
 def grade_entry(bug, workdir, equivalent=False):
     """Build `bug` under `workdir`, grade it, and return its Outcome."""
     start = time.monotonic()
@@ -94,7 +83,8 @@ def grade_entry(bug, workdir, equivalent=False):
     folder = os.path.join(workdir, bug.name)
     submission = build_submission(bug, os.path.join(folder, "submission"))
     try:
-        proc, results = grade_submission(submission, os.path.join(folder, "results.json"))
+        proc, results = run_grader(submission, os.path.join(folder, "results.json"),
+                                   "--skip-notebook", timeout=GRADE_TIMEOUT)
     except subprocess.TimeoutExpired:
         outcome.problems.append(f"the grader did not finish within {GRADE_TIMEOUT} s")
         return outcome

@@ -1,0 +1,68 @@
+"""The grader's own accuracy of a network given as plain weight arrays."""
+import functools
+
+import numpy as np
+from layers.linear import Linear
+from layers.relu import ReLU
+from layers.sequential import Sequential
+from layers.softmax import Softmax
+from utils.data_processing import get_cifar10_data
+from utils.evaluation import get_classification_accuracy
+
+# The notebook's subsets: the accuracies the assignment's targets refer to.
+SUBSETS = {"subset_train": 5000, "subset_val": 250, "subset_test": 500}
+
+
+class ArchitectureError(ValueError):
+    """best_net is not a Linear/ReLU stack ending in Softmax that maps 3072 inputs to 10 classes."""
+
+
+def weights_of(layers, arrays):
+    """[(w, b), ...] of the Linear layers, after checking the architecture.
+
+    layers: class names of best_net._modules in order; arrays: w{i}, b{i} for
+    each module i that had weights.
+    """
+    expected = ["Linear"] + ["ReLU", "Linear"] * ((len(layers) - 2) // 2) + ["Softmax"]
+    if len(layers) < 2 or layers != expected:
+        raise ArchitectureError(
+            f"best_net's layers are {layers or 'missing'}; the grader accepts Linear layers "
+            "with a ReLU between each two, ending in Softmax")
+    pairs = []
+    for i, name in enumerate(layers):
+        if name == "Linear":
+            w, b = arrays.get(f"w{i}"), arrays.get(f"b{i}")
+            if w is None or b is None or w.ndim != 2 or b.shape != (w.shape[1],):
+                raise ArchitectureError(f"best_net's layer {i} (Linear) has no usable w and b")
+            pairs.append((w, b))
+    dims = [pairs[0][0].shape[0]] + [w.shape[1] for w, _ in pairs]
+    if dims[0] != 3072 or dims[-1] != 10 or any(w.shape[0] != d for (w, _), d in zip(pairs, dims)):
+        raise ArchitectureError(f"best_net's layer sizes {dims} do not chain from 3072 inputs to 10 classes")
+    return pairs
+
+
+def network(pairs):
+    """A reference Sequential holding the given weights."""
+    modules = []
+    for i, (w, b) in enumerate(pairs):
+        layer = Linear(*w.shape)
+        layer.w, layer.b = w.copy(), b.copy()
+        modules += [layer, ReLU()] if i < len(pairs) - 1 else [layer, Softmax()]
+    return Sequential(modules)
+
+
+@functools.lru_cache(maxsize=1)
+def dataset():
+    """The notebook's subsets with their true labels (read here, never in the worker)."""
+    return get_cifar10_data(**SUBSETS)
+
+
+def accuracies(pairs):
+    """{'train', 'validation', 'test'}: accuracy of the network on the notebook's subsets."""
+    data, net = dataset(), network(pairs)
+    return {name: get_classification_accuracy(net.predict(data[f"x_{split}"]), data[f"y_{split}"])
+            for name, split in (("train", "train"), ("validation", "val"), ("test", "test"))}
+
+
+def finite(pairs):
+    return all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in pairs)
