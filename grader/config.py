@@ -58,3 +58,19 @@ HYPERPARAM_RANGES = {"lr": (1e-6, 10.0), "weight_decay": (0.0, 1.0),
 # measures before it is reported: a notebook run without a seed moves by a few
 # points from run to run (validation has only 250 images).
 CLAIM_TOLERANCE = 0.05
+
+# Resource limits of every process that runs student code (worker and kernel),
+# set soft = hard so student code cannot raise them. Wall-clock time limits
+# above do most of the work; these stop what a clock cannot: memory and disk
+# bombs, fork bombs, runaway CPU in a detached child.
+SANDBOX_LIMITS = {
+    "address_space": 4 * 1024 ** 3,   # virtual memory: numpy, BLAS and the data fit in 4 GiB
+    "file_size": 256 * 1024 ** 2,     # a best_net of 4096 hidden units saves ~100 MB
+    "open_files": 512,
+    "core_size": 0,
+    "cpu_seconds": int(NOTEBOOK_TIMEOUT + REPRODUCE_TIMEOUT + 60),
+}
+# Processes the sandbox user may have: a Jupyter kernel needs a few dozen threads.
+SANDBOX_PROCESSES = 128
+# Running as root, student code runs as this user instead.
+SANDBOX_USER = os.environ.get("GRADER_SANDBOX_USER", "nobody")

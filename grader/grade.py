@@ -10,9 +10,10 @@ import traceback
 import pytest
 
 from . import results as results_mod
+from . import sandbox
 from .plugin import GradingPlugin
 from .runners import ReferenceRunner, WorkerRunner, worker_env
-from .submission import NOTEBOOK, REFERENCE, build_workdir, inspect
+from .submission import NOTEBOOK, REFERENCE, ROOT, build_workdir, inspect
 
 CHECKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
 # The reference is imported here, in the trusted process, as the course's
@@ -23,6 +24,7 @@ if REFERENCE not in sys.path:
 from utils.download_cifar10 import default_dest  # noqa: E402 (the reference, just put on the path)
 
 from .notebook.data import without_test_labels  # noqa: E402
+from .notebook.execute import sandbox_kernel  # noqa: E402
 from .notebook.run import run as run_notebook  # noqa: E402
 
 
@@ -33,6 +35,8 @@ def run_checks(student, reference, run_notebook, log, skip_notebook=False):
     plugin from anywhere else; its own output goes to `log`.
     """
     plugin = GradingPlugin(student, reference, run_notebook)
+    # Only our plugin: none that happens to be installed, none a submission names.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     args = [CHECKS_DIR, "--rootdir", CHECKS_DIR, "-c", os.devnull, "--noconftest",
             "-p", "no:cacheprovider", "-q", "-o", "addopts="]
     if skip_notebook:
@@ -56,37 +60,64 @@ def _tail(path, limit=4000):
         return ""
 
 
+def cifar10_dir():
+    """The real CIFAR-10 folder: $CIFAR10_DIR, else `make data`'s data/, else the course's path."""
+    if os.environ.get("CIFAR10_DIR"):
+        return os.environ["CIFAR10_DIR"]
+    ours = os.path.join(ROOT, "data", "cifar-10-batches-py")
+    return ours if os.path.isdir(ours) else default_dest()
+
+
+def _run_sandboxed(sub, workdir, log, skip_notebook):
+    """Lay out the sandbox in `workdir` and run the checks; returns (checks, NotebookResult or None)."""
+    sub_dir, worker_main = build_workdir(sub, workdir)
+    real_data = cifar10_dir()
+    os.environ["CIFAR10_DIR"] = real_data  # for the grader's own accuracy measurements
+    data_dir = without_test_labels(real_data, os.path.join(workdir, "cifar-10-batches-py"))
+    sandbox.prepare(workdir, sub_dir, real_data)
+    env = worker_env(sub_dir, CIFAR10_DIR=data_dir)
+    worker_log = os.path.join(workdir, "worker.log")
+    student = WorkerRunner(sub_dir, worker_log, worker_main, env=env)
+    notebook_path = os.path.join(sub.root, NOTEBOOK) if NOTEBOOK in sub.used else None
+
+    def launch(copies=()):
+        return sandbox.launcher(sandbox.sandbox_user(), sandbox.limits(), copies)
+
+    try:
+        with open(worker_log, "ab") as kernel_log:
+            def notebook():
+                km = sandbox_kernel(os.path.join(workdir, "kernels"), launch,
+                                    os.path.join(sub_dir, ".kernel-connection.json"))
+                return run_notebook(notebook_path, sub_dir, env, kernel_log, km=km)
+            return run_checks(student, ReferenceRunner(), notebook, log, skip_notebook)
+    finally:
+        student.close()
+        leftovers = sandbox.kill_descendants()
+        if sandbox.why_no_user:
+            log.write(f"--- sandbox: no user switch: {sandbox.why_no_user[0]}\n")
+        log.write(f"--- processes left behind by student code, killed: {leftovers}\n")
+        log.write("--- worker and kernel output (student prints, last 4000 bytes) ---\n")
+        log.write(_tail(worker_log) + "\n")
+
+
 def grade(submission_path, results_path=None, log=None, skip_notebook=False):
     """Grade the folder `submission_path`; return the results dict (and write it if asked).
 
     skip_notebook: run the layer checks only, not the notebook's.
 
-    Whatever happens, a valid results dict comes back and is written: a grader
-    failure scores 0 with a message rather than leaving no results.
+    Whatever happens, a valid results dict comes back and is written last, by
+    this process: a grader failure scores 0 with a message rather than leaving
+    no results, and nothing student code wrote survives.
     """
     log = log or io.StringIO()
     start = time.monotonic()
+    sandbox.become_subreaper()
     try:
         if not os.path.isdir(submission_path):
             raise FileNotFoundError(f"submission folder not found: {submission_path}")
         sub = inspect(submission_path)
         with tempfile.TemporaryDirectory(prefix="grader-") as workdir:
-            sub_dir, worker_main = build_workdir(sub, workdir)
-            data_dir = without_test_labels(default_dest(), os.path.join(workdir, "cifar-10-batches-py"))
-            env = worker_env(sub_dir, CIFAR10_DIR=data_dir)
-            worker_log = os.path.join(workdir, "worker.log")
-            student = WorkerRunner(sub_dir, worker_log, worker_main, env=env)
-            notebook_path = os.path.join(sub.root, NOTEBOOK) if NOTEBOOK in sub.used else None
-            try:
-                with open(worker_log, "ab") as kernel_log:
-                    checks, notebook = run_checks(
-                        student, ReferenceRunner(),
-                        lambda: run_notebook(notebook_path, sub_dir, env, kernel_log), log,
-                        skip_notebook)
-            finally:
-                student.close()
-                log.write("--- worker and kernel output (student prints, last 4000 bytes) ---\n")
-                log.write(_tail(worker_log) + "\n")
+            checks, notebook = _run_sandboxed(sub, workdir, log, skip_notebook)
         output, extra = sub.summary(), {"used": sub.used, "missing": sub.missing,
                                         "ignored": sub.ignored}
         if notebook is not None:

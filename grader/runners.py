@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from . import config
+from . import config, sandbox
 from .worker import probes, wire
 
 WORKER_MAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker", "main.py")
@@ -69,7 +69,8 @@ class WorkerRunner:
     def _start(self):
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", self.worker_main, self.submission_dir],
+                sandbox.launcher(sandbox.sandbox_user(), sandbox.limits())
+                + [sys.executable, "-I", self.worker_main, self.submission_dir],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                 cwd=self.submission_dir, env=self.env,
                 start_new_session=True)  # its own process group, killed as one

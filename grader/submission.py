@@ -19,6 +19,18 @@ STUDENT_FILES = STUDENT_LAYER_FILES + (NOTEBOOK,)
 SCAFFOLD_DIRS = ("layers", "utils")
 # Folders never worth listing as "ignored".
 NOISE = {"__pycache__", ".ipynb_checkpoints", ".git", "__MACOSX", ".DS_Store"}
+# A layer file the submission lacks ($GRADER_MISSING_LAYERS): "stub" grades it as
+# not implemented; "reference" puts the reference's copy in its place, so that
+# an upload of the notebook alone can still run (Gradescope), and says so.
+MISSING_LAYERS = ("stub", "reference")
+
+
+def missing_layers_mode():
+    """"stub" or "reference", from $GRADER_MISSING_LAYERS (default "stub")."""
+    mode = os.environ.get("GRADER_MISSING_LAYERS") or "stub"
+    if mode not in MISSING_LAYERS:
+        raise ValueError(f"GRADER_MISSING_LAYERS must be one of {', '.join(MISSING_LAYERS)}, not {mode!r}")
+    return mode
 
 
 @dataclass
@@ -28,11 +40,15 @@ class Submission:
     used: list = field(default_factory=list)      # relative paths taken from the student
     missing: list = field(default_factory=list)   # expected files not found
     ignored: list = field(default_factory=list)   # submitted files the grader does not use
+    from_reference: list = field(default_factory=list)  # missing layer files replaced by the reference's
 
     def summary(self):
         lines = [f"Graded from your submission: {', '.join(self.used) or 'nothing'}."]
         if self.missing:
             lines.append(f"Not found (graded as not implemented): {', '.join(self.missing)}.")
+        if self.from_reference:
+            lines.append("Not found, so the reference's copy was used in its place: "
+                         f"{', '.join(self.from_reference)}.")
         if self.ignored:
             shown = self.ignored[:12]
             more = f" and {len(self.ignored) - len(shown)} more" if len(self.ignored) > len(shown) else ""
@@ -61,8 +77,14 @@ def inspect(path):
     """A Submission describing the student folder `path` (it must exist)."""
     root = find_root(os.path.abspath(path))
     sub = Submission(root=root)
+    replace = missing_layers_mode() == "reference"
     for rel in STUDENT_FILES:
-        (sub.used if os.path.isfile(os.path.join(root, rel)) else sub.missing).append(rel)
+        if os.path.isfile(os.path.join(root, rel)):
+            sub.used.append(rel)
+        elif replace and rel in STUDENT_LAYER_FILES:
+            sub.from_reference.append(rel)
+        else:
+            sub.missing.append(rel)
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in NOISE)
         for name in sorted(filenames):
@@ -91,7 +113,7 @@ def build_workdir(sub, workdir):
         dest = os.path.join(target, rel)
         if rel in sub.used:
             shutil.copyfile(os.path.join(sub.root, rel), dest)
-        else:
+        elif rel not in sub.from_reference:  # those keep the reference's copy made above
             with open(dest, "w") as f:
                 f.write(MISSING_STUB.format(rel=rel))
     worker_dir = os.path.join(workdir, "worker")

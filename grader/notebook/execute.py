@@ -9,12 +9,15 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 
 import nbformat
 import numpy as np
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -86,7 +89,24 @@ def _read_extracted(base):
     return extracted, arrays
 
 
-def execute(path, workdir, cell_timeout=600, total_timeout=1800, env=None, log=None):
+def sandbox_kernel(kernels_dir, launcher, connection_copy):
+    """A KernelManager whose kernel starts through `launcher` (an argv prefix).
+
+    The kernelspec lives in `kernels_dir`, a folder of the grader's. The
+    connection file is copied to `connection_copy` first, where a kernel
+    running as another user can read it.
+    """
+    spec_dir = os.path.join(kernels_dir, "grader-sandbox")
+    os.makedirs(spec_dir, exist_ok=True)
+    argv = launcher([("{connection_file}", connection_copy)]) + [
+        sys.executable, "-m", "ipykernel_launcher", "-f", connection_copy]
+    with open(os.path.join(spec_dir, "kernel.json"), "w") as f:
+        json.dump({"argv": argv, "display_name": "grader sandbox", "language": "python"}, f)
+    return KernelManager(kernel_name="grader-sandbox",
+                         kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels_dir]))
+
+
+def execute(path, workdir, cell_timeout=600, total_timeout=1800, env=None, log=None, km=None):
     """Run the notebook at `path` with `workdir` as working directory; return an Execution.
 
     Every cell runs even after an error (later cells may still earn credit). A
@@ -95,12 +115,13 @@ def execute(path, workdir, cell_timeout=600, total_timeout=1800, env=None, log=N
     memory limit), stops execution. best_net is extracted after every cell, so
     what a notebook had built before it stopped still counts.
     The kernel's own stdout/stderr go to the file object `log` (default: discarded).
+    km: the KernelManager to use (see sandbox_kernel); default: a plain python3 kernel.
     """
     nb = nbformat.read(path, as_version=4)
     clear_outputs(nb)
     result = Execution(notebook=nb)
     client = NotebookClient(
-        nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
+        nb, km=km, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
         interrupt_on_timeout=True,
         error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
                           "evalue": f"the cell ran longer than {cell_timeout:g} s and was interrupted"},
@@ -131,6 +152,8 @@ def execute(path, workdir, cell_timeout=600, total_timeout=1800, env=None, log=N
     finally:
         if watchdog:
             watchdog.cancel()
+        if client.km is not None and client.km.has_kernel:
+            client.km.shutdown_kernel(now=True)  # a km passed in is not shut down by nbclient
     result.seconds = time.monotonic() - start
     result.extracted, result.arrays = _read_extracted(base)
     return result

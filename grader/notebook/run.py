@@ -42,8 +42,8 @@ class NotebookResult:
         return flags
 
 
-def run(notebook_path, workdir, env, log):
-    """Copy the notebook into `workdir`, execute it there, and evaluate best_net."""
+def run(notebook_path, workdir, env, log, km=None):
+    """Copy the notebook into `workdir`, execute it there (in kernel manager `km`), and evaluate best_net."""
     if not notebook_path:
         return NotebookResult(submitted=False, problem="classification_nn.ipynb was not in your submission")
     result = NotebookResult(submitted=True)
@@ -56,7 +56,7 @@ def run(notebook_path, workdir, env, log):
     shutil.copyfile(notebook_path, target)
     result.execution = execution = execute(
         target, workdir, cell_timeout=config.NOTEBOOK_CELL_TIMEOUT,
-        total_timeout=config.NOTEBOOK_TIMEOUT, env=env, log=log)
+        total_timeout=config.NOTEBOOK_TIMEOUT, env=env, log=log, km=km)
     result.claims["executed"] = read.claimed(execution.notebook)
     if not execution.extracted:
         result.problem = f"the notebook did not get far enough to be read: {execution.stopped}"
