@@ -1,4 +1,4 @@
-"""python -m grader SUBMISSION_DIR [--results results.json]"""
+"""python -m grader SUBMISSION_DIR [--results results.json], or python -m grader batch ... (see grader/batch.py)"""
 import argparse
 import sys
 
@@ -7,6 +7,10 @@ from .grade import grade
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["batch"]:  # python -m grader batch ...: a whole class (grader/batch.py)
+        from .batch import main as batch_main
+        return batch_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m grader", description="Grade one submission folder.")
     parser.add_argument("submission", help="folder holding layers/ and classification_nn.ipynb")
     parser.add_argument("--results", default="results.json", help="where to write results.json")

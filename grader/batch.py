@@ -1,0 +1,374 @@
+"""python -m grader batch SUBMISSIONS_DIR --out OUT_DIR [--jobs N] [--timeout S] [--skip-notebook]
+
+Grades a whole class. SUBMISSIONS_DIR holds one folder or .zip per student,
+named after the student, or is a Gradescope export: submission_<id>/ folders
+beside a submission_metadata.yml, whose names, SIDs and emails go into the
+gradebook.
+
+Each submission is graded as Gradescope grades an upload (python -m
+gradescope.autograde: zips opened, subfolders found, the notebook alone run on
+the reference layers), in its own process tree, N at a time, and is killed
+after S seconds of wall clock (it then scores 0, with a message saying so).
+
+For each student OUT_DIR/<student>/ gets results.json (Gradescope's format,
+plus extra_data.batch: wall time and error), feedback.txt (what the student
+would read), grader.log and stdout.txt; OUT_DIR/gradebook.csv has one row per
+graded student: identity, total, each check's score (columns ordered by check
+number), wall time and error.
+
+Interrupted (Ctrl-C, SIGTERM), it kills the gradings in progress and keeps the
+finished ones; run it again and only the rest are graded. results.json is a
+student's last file, written atomically: its presence means the student is done.
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+
+from . import results as results_mod
+from .submission import NOISE, ROOT
+
+GRADEBOOK = "gradebook.csv"
+DEFAULT_TIMEOUT = 900  # Gradescope's default limit is 10 minutes; ours runs a little slower
+IDENTITY = ("name", "sid", "email")
+
+
+@dataclass
+class Entry:
+    """One student's submission."""
+    student: str      # the output folder's name and the gradebook's key
+    path: str         # the folder or .zip to grade
+    name: str = ""
+    sid: str = ""
+    email: str = ""
+
+
+def find_entries(folder):
+    """The Entries of SUBMISSIONS_DIR `folder`, sorted by student."""
+    from gradescope import export  # the batch tool only: plain grading never needs it
+
+    metadata = export.read(folder)
+    entries, taken = [], {GRADEBOOK}
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if name.startswith(".") or name in NOISE or os.path.islink(path):
+            continue
+        if os.path.isdir(path):
+            student = name
+        elif os.path.isfile(path) and name.lower().endswith(".zip"):
+            student = name[:-4]
+        else:
+            continue  # submission_metadata.yml, stray files
+        if student in taken:  # alice/ beside alice.zip
+            student = name
+        taken.add(student)
+        entries.append(Entry(student, path, **export.submitters(metadata, name)))
+    return entries
+
+
+def finished(student_dir):
+    """The results a batch wrote for this student before, or None if there are none."""
+    try:
+        with open(os.path.join(student_dir, "results.json")) as f:
+            results = json.load(f)
+    except (OSError, ValueError):
+        return None
+    complete = isinstance(results, dict) and isinstance(results.get("tests"), list) \
+        and "batch" in (results.get("extra_data") or {})
+    return results if complete else None
+
+
+# --- stopping a grading, whatever it started -------------------------------
+
+def _children():
+    """{parent pid: [child pids]} of every process in /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    return children
+
+
+def _tree(pid):
+    """`pid` and every process below it."""
+    children, found, frontier = _children(), [pid], [pid]
+    while frontier:
+        frontier = [c for p in frontier for c in children.get(p, [])]
+        found += frontier
+    return found
+
+
+def kill_tree(pid):
+    """SIGKILL `pid` and everything below it, sessions of their own included.
+
+    The grader starts the student's worker and kernel in new sessions, so
+    killing a process group is not enough. The tree is frozen first (SIGSTOP,
+    until no new process appears), so nothing forks away while it is killed.
+    """
+    stopped = set()
+    while True:
+        fresh = [p for p in _tree(pid) if p not in stopped]
+        if not fresh:
+            break
+        for p in fresh:
+            try:
+                os.kill(p, signal.SIGSTOP)
+            except (ProcessLookupError, PermissionError):
+                pass
+            stopped.add(p)
+    for p in stopped:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+# --- grading one student ---------------------------------------------------
+
+class Batch:
+    """The gradings of one run: what they share, and how to stop them all."""
+
+    def __init__(self, out, python, timeout, skip_notebook):
+        self.out = out
+        self.python = python
+        self.timeout = timeout
+        self.skip_notebook = skip_notebook
+        self.stopping = threading.Event()
+        self._running = set()
+        self._lock = threading.Lock()
+
+    def stop(self):
+        """Kill every grading in progress; none of them will write results."""
+        self.stopping.set()
+        with self._lock:
+            for proc in list(self._running):
+                kill_tree(proc.pid)
+
+    def grade(self, entry):
+        """Grade `entry` and write its files; its results, or None if the batch is stopping."""
+        student_dir = os.path.join(self.out, entry.student)
+        os.makedirs(student_dir, exist_ok=True)
+        # TMPDIR of the grading and its unfinished results: removed even if it is killed.
+        # In the system's temporary folder, which the grader's sandbox user can reach.
+        work = tempfile.mkdtemp(prefix="grader-batch-")
+        os.chmod(work, 0o711)  # like the grader's own folder: the sandbox user passes through
+        start = time.monotonic()
+        try:
+            code, timed_out = self._run(entry, student_dir, work)
+            if self.stopping.is_set():
+                return None
+            results = self._results(work, code, timed_out, time.monotonic() - start)
+        except Exception as exc:  # a fault of ours: this student gets a reason, the batch goes on
+            results = results_mod.build([], f"The batch could not grade this submission: {exc!r}",
+                                        time.monotonic() - start, extra_data={"error": repr(exc)})
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if self.stopping.is_set():
+            return None
+        extra = results.setdefault("extra_data", {})
+        extra["batch"] = {"student": entry.student, "wall_time": round(time.monotonic() - start, 3),
+                          "error": extra.get("error", "")}
+        _write_text(os.path.join(student_dir, "feedback.txt"), feedback(results))
+        results_mod.write(results, os.path.join(student_dir, "results.json"))  # last: marks done
+        return results
+
+    def _run(self, entry, student_dir, work):
+        """Run the grading subprocess; (exit code, whether it ran out of time)."""
+        command = [self.python, "-m", "gradescope.autograde", os.path.abspath(entry.path),
+                   "--results", os.path.join(work, "results.json"),
+                   "--log", os.path.join(student_dir, "grader.log")]
+        if self.skip_notebook:
+            command.append("--skip-notebook")
+        env = {**os.environ, "TMPDIR": work}
+        with open(os.path.join(student_dir, "stdout.txt"), "wb") as stdout:
+            proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=stdout, stderr=subprocess.STDOUT, start_new_session=True)
+        with self._lock:
+            self._running.add(proc)
+        if self.stopping.is_set():  # stop() ran before this process was registered
+            kill_tree(proc.pid)
+        try:
+            return proc.wait(timeout=self.timeout), False
+        except subprocess.TimeoutExpired:
+            kill_tree(proc.pid)
+            return proc.wait(), True
+        finally:
+            with self._lock:
+                self._running.discard(proc)
+
+    def _results(self, work, code, timed_out, seconds):
+        if timed_out:
+            message = (f"Grading was stopped after {self.timeout:g} s, the time limit for one "
+                       "submission (an endless loop, or code far too slow), so it scores 0.")
+            return results_mod.build([], message, seconds, extra_data={"error": "time limit"})
+        try:
+            with open(os.path.join(work, "results.json")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            message = f"The grader ended (exit status {code}) without results; see stdout.txt."
+            return results_mod.build([], message, seconds, extra_data={"error": message})
+
+
+def feedback(results):
+    """What the student would read on Gradescope, as plain text."""
+    parts = [results.get("output", "")]
+    if results.get("tests"):
+        parts.append(results_mod.table(results))
+    for test in results.get("tests", []):
+        if test["score"] < test["max_score"] and test.get("output"):
+            parts.append(f"{test.get('number', '')} {test['name']}:\n  "
+                         + test["output"].replace("\n", "\n  "))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _write_text(path, text):
+    """Write `text` to `path` atomically."""
+    tmp = f"{path}.partial"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+# --- the gradebook ---------------------------------------------------------
+
+def _check(test):
+    return (test.get("extra_data") or {}).get("check") or test["name"]
+
+
+def _number_key(number):
+    return [int(p) if p.isdigit() else p for p in str(number).split(".")]
+
+
+def gradebook(entries, out):
+    """The CSV text: one row per student with results, columns in a stable order.
+
+    The check columns are every check any student's results hold, ordered by
+    check number; a check missing from a student's results is left blank.
+    """
+    graded = [(e, finished(os.path.join(out, e.student))) for e in entries]
+    graded = [(e, r) for e, r in graded if r is not None]
+    checks = {}
+    for _, results in graded:
+        for test in results["tests"]:
+            checks.setdefault(_check(test), (test.get("number", ""), test["name"], test["max_score"]))
+    order = sorted(checks, key=lambda c: (_number_key(checks[c][0]), c))
+    total = sum(checks[c][2] for c in order)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", *IDENTITY, f"total (/{total:g})",
+                     *[f"{checks[c][0]} {checks[c][1]} (/{checks[c][2]:g})".strip() for c in order],
+                     "wall_time_s", "error"])
+    for entry, results in graded:
+        scores = {_check(t): t["score"] for t in results["tests"]}
+        batch = results["extra_data"]["batch"]
+        writer.writerow([entry.student, *(getattr(entry, key) for key in IDENTITY),
+                         f"{results['score']:g}",
+                         *[f"{scores[c]:g}" if c in scores else "" for c in order],
+                         f"{batch['wall_time']:.1f}", batch.get("error", "")])
+    return buffer.getvalue()
+
+
+# --- progress and the command ----------------------------------------------
+
+class Progress:
+    """One progress line on stderr (a line per submission when it is not a terminal)."""
+
+    def __init__(self, total, stream=sys.stderr):
+        self.total, self.done, self.stream = total, 0, stream
+        self.start = time.monotonic()
+        self.tty = stream.isatty()
+
+    def step(self, student, results):
+        self.done += 1
+        elapsed = time.monotonic() - self.start
+        left = elapsed / self.done * (self.total - self.done)
+        batch = results["extra_data"]["batch"]
+        error = f", {batch['error'][:60]}" if batch["error"] else ""
+        line = (f"[{self.done}/{self.total}] {100 * self.done / self.total:3.0f}%  {student}: "
+                f"{results['score']:g} in {batch['wall_time']:.1f} s{error}; {left / 60:.1f} min left")
+        self.stream.write(f"\r\033[K{line}" if self.tty else f"{line}\n")
+        self.stream.flush()
+
+    def close(self):
+        if self.tty and self.done:
+            self.stream.write("\n")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run(entries, batch, jobs):
+    """Grade `entries` (those not finished before); returns False if interrupted."""
+    todo = [e for e in entries if finished(os.path.join(batch.out, e.student)) is None]
+    print(f"{len(entries)} submissions: {len(entries) - len(todo)} graded before, "
+          f"{len(todo)} to grade, {jobs} at a time", file=sys.stderr)
+    progress = Progress(len(todo))
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = {pool.submit(batch.grade, e): e for e in todo}
+    try:
+        for future in as_completed(futures):
+            entry = futures[future]
+            try:
+                results = future.result()
+            except Exception as exc:  # e.g. the disk is full: report it and go on
+                print(f"\n{entry.student}: not graded ({exc!r})", file=sys.stderr)
+                continue
+            if results is not None:
+                progress.step(entry.student, results)
+        return True
+    except KeyboardInterrupt:
+        for future in futures:
+            future.cancel()
+        batch.stop()
+        print("\ninterrupted: gradings in progress were stopped; run again to resume",
+              file=sys.stderr)
+        return False
+    finally:
+        pool.shutdown(wait=True)
+        progress.close()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m grader batch", description=__doc__.split("\n\n")[1],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("submissions", help="a folder of student folders/zips, or a Gradescope export")
+    parser.add_argument("--out", required=True, help="where results and gradebook.csv go")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+                        help="submissions graded at once (default: the cores available)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help=f"seconds of wall clock per submission (default {DEFAULT_TIMEOUT})")
+    parser.add_argument("--skip-notebook", action="store_true", help="run the layer checks only")
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter that grades (default: this one)")
+    args = parser.parse_args(argv)
+    if not os.path.isdir(args.submissions):
+        parser.error(f"not a folder: {args.submissions}")
+    entries = find_entries(args.submissions)
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    batch = Batch(out, args.python, args.timeout, args.skip_notebook)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        complete = run(entries, batch, max(1, args.jobs))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    _write_text(os.path.join(out, GRADEBOOK), gradebook(entries, out))
+    done = sum(1 for e in entries if finished(os.path.join(out, e.student)))
+    print(f"{done}/{len(entries)} graded; gradebook: {os.path.join(out, GRADEBOOK)}", file=sys.stderr)
+    return 0 if complete else 130
