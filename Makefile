@@ -19,7 +19,7 @@ export CIFAR10_SOURCE
 SUBMISSION ?= reference
 RESULTS ?= results.json
 
-.PHONY: setup data test grade template check-template sweep search clean
+.PHONY: setup data test grade template check-template sweep search clean autograder batch bench-grading
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,17 @@ template: setup
 check-template: setup
 	$(PY) -m tools.build_notebook --check
 	$(PY) -m tools.make_template --check
+
+# Gradescope: autograder.zip to upload (gradescope/build.py), and grading a
+# whole class here: make batch SUBMISSIONS=dir [BATCH_OUT=batch-out] [BATCH_OPTIONS=--skip-notebook].
+autograder: setup
+	$(PY) -m gradescope.build --out autograder.zip
+
+BATCH_OUT ?= batch-out
+batch: setup data
+	$(PY) -m grader batch "$(SUBMISSIONS)" --out "$(BATCH_OUT)" $(BATCH_OPTIONS)
+
+# Time and memory of one grading, batch throughput, and the size of a fresh
+# Gradescope environment (runs setup.sh: installs the requirements from the index).
+bench-grading: setup data
+	$(PY) benchmarks/bench_grading.py
