@@ -19,7 +19,7 @@ export CIFAR10_SOURCE
 SUBMISSION ?= reference
 RESULTS ?= results.json
 
-.PHONY: setup data test grade template check-template sweep search clean autograder batch bench-grading
+.PHONY: setup data test grade template check-template sweep search clean autograder batch bench-grading bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,3 +69,12 @@ batch: setup data
 # Gradescope environment (runs setup.sh: installs the requirements from the index).
 bench-grading: setup data
 	$(PY) benchmarks/bench_grading.py
+
+# Speed of the reference's training against PyTorch (CPU) and the matrix-product
+# floor, CIFAR-10 loading, and grading the reference (docs/performance.md).
+# Installs the optional PyTorch CPU build (the `bench` extra) if missing; without
+# it the benchmark still runs and says so. BENCH_OPTIONS: see --help.
+bench: setup data
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet --disable-pip-version-check "torch==2.13.0" \
+		|| echo "bench: torch==2.13.0 could not be installed; benchmarking without PyTorch"
+	$(PY) benchmarks/bench_training.py $(BENCH_OPTIONS)
