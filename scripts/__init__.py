@@ -1,0 +1,1 @@
+"""Scripts that tune and check the reference's notebook hyperparameters."""
