@@ -21,8 +21,12 @@ RESULTS ?= results.json
 
 .PHONY: setup data test grade template check-template sweep search clean autograder batch bench-grading bench
 
-$(INSTALLED): pyproject.toml
+# The venv is made once; a changed pyproject.toml only reinstalls into it
+# (making it again over itself with another Python would break it).
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $@
 

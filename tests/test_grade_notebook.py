@@ -1,23 +1,25 @@
 """The notebook checks on small notebooks built to break them.
 
-Each notebook is graded once by `python -m grader` (two at a time). They share
-one quick network: the reference's hyperparameters trained in the notebook.
+Each notebook is graded once by `python -m grader` (two at a time). To keep
+them quick they all train the same small, weak network (a few seconds, about
+30% validation accuracy), so every case loses the accuracy checks (BASE) and
+each loses exactly its own checks on top. That the real hyperparameters earn
+full marks is test_grader.py's master-notebook test.
 """
 import os
 import re
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
 
 from gradescope_schema import validate
-from grading import ROOT, copy_reference, run_grader
+from grading import copy_reference, run_grader
 
-sys.path.insert(0, ROOT)
-from scripts.reference_hyperparams import BEST_NET_HYPERPARAMS  # noqa: E402
-
-WEAK_HYPERPARAMS = [0.05, 1e-3, 3, 50]  # about 30% validation accuracy
+WEAK_HYPERPARAMS = [0.05, 1e-3, 3, 50]  # about 30% validation accuracy, in seconds
+# What the weak network loses: validation accuracy and its retrained copy. Its
+# test accuracy sits near the 35% line, so 6.4 is not pinned either way.
+BASE = {"6.3", "6.5"}
 CELL_TIMEOUT = "45"  # the training cell takes ~15 s; two gradings share the cores
 
 SETUP = """\
@@ -62,7 +64,7 @@ QUESTION = "## Inline question\n\nWhich would shrink the gap? 1, 2, 3 or 4."
 ANSWER = "**Your answer:** 1, 3\n\n**Your explanation:** less overfitting."
 
 
-def notebook(hyperparams=BEST_NET_HYPERPARAMS, train=TRAIN, extra=(), after_test=(), answer=ANSWER):
+def notebook(hyperparams=WEAK_HYPERPARAMS, train=TRAIN, extra=(), after_test=(), answer=ANSWER):
     """A short notebook in the course's shape; `extra` cells go after the set-up."""
     code, md = nbformat.v4.new_code_cell, nbformat.v4.new_markdown_cell
     cells = [code(SETUP), *[code(c) for c in extra],
@@ -98,10 +100,9 @@ CASES = {
     "good": notebook(),
     "error_in_middle": notebook(extra=["raise RuntimeError('a broken cell')"]),
     "no_best_net": renamed(notebook(), "best_net", "my_net"),
-    "weak_hyperparams": notebook(hyperparams=WEAK_HYPERPARAMS),
-    "claims_60_percent": claiming(notebook(hyperparams=WEAK_HYPERPARAMS), 0.6),
+    "claims_60_percent": claiming(notebook(), 0.6),
     "sleeps_forever": notebook(after_test=["import time\ntime.sleep(10 ** 6)"]),
-    "labels_overwritten": notebook(hyperparams=WEAK_HYPERPARAMS, train=OVERWRITE_LABELS),
+    "labels_overwritten": notebook(train=OVERWRITE_LABELS),
     "os_exit_last_cell": notebook(after_test=["import os\nos._exit(0)"]),
 }
 
@@ -137,12 +138,11 @@ def lost(results):
 @pytest.mark.parametrize("case, failing", [
     ("good", set()),
     ("error_in_middle", {"6.1"}),
-    # Its test cell prints my_net's accuracy, which is not best_net's.
-    ("no_best_net", {"6.3", "6.4", "6.6"}),
-    ("weak_hyperparams", {"6.3", "6.5"}),
-    ("claims_60_percent", {"6.3", "6.5"}),
+    # Its test cell prints my_net's accuracy, which is not best_net's (6.6).
+    ("no_best_net", {"6.4", "6.6"}),
+    ("claims_60_percent", set()),
     ("sleeps_forever", {"6.1"}),
-    ("labels_overwritten", {"6.3", "6.5"}),
+    ("labels_overwritten", set()),
     ("os_exit_last_cell", {"6.1"}),
 ])
 def test_notebook_loses_points_exactly_where_it_fails(graded, case, failing):
@@ -151,15 +151,16 @@ def test_notebook_loses_points_exactly_where_it_fails(graded, case, failing):
     assert len(notebook_scores(results)) == 7
     layer_checks = [t for t in results["tests"] if not t["number"].startswith("6.")]
     assert all(t["score"] == t["max_score"] for t in layer_checks)
-    # The weak network's test accuracy sits near the 35% line, so 6.4 is not pinned.
-    assert lost(results) - {"6.4"} == failing, notebook_scores(results)
+    assert lost(results) - {"6.4"} == (BASE | failing) - {"6.4"}, notebook_scores(results)
+    if "6.4" in failing:
+        assert "6.4" in lost(results)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case, check, says", [
     ("error_in_middle", "6.1", "RuntimeError: a broken cell"),
     ("no_best_net", "6.3", "never defines best_net"),
-    ("weak_hyperparams", "6.3", "validation accuracy is 0."),
+    ("good", "6.3", "validation accuracy is 0."),
     ("sleeps_forever", "6.1", f"ran longer than {CELL_TIMEOUT} s"),
     ("os_exit_last_cell", "6.1", "kernel died"),
 ])
@@ -180,4 +181,3 @@ def test_claimed_accuracies_beyond_what_the_grader_measures_are_reported(graded,
 @pytest.mark.slow
 def test_an_honest_notebook_is_not_flagged(graded):
     assert graded["good"]["extra_data"]["notebook"]["integrity"] == []
-    assert graded["good"]["score"] == 100
