@@ -279,6 +279,10 @@ def run_training(args, torch):
             kept = {str(a.dtype) for a in (first.w, first.b, first.dw, first.db,
                                            net._modules[2].w, net._modules[2].dw)}
             row = dict(dtype=dtype_name, hidden=hidden, kept=sorted(kept), loss_diff=None)
+            # The floor's arithmetic rate: how close the BLAS is to the cores' peak.
+            steps = len(data["x_train"]) // BATCH
+            flops = steps * 2 * BATCH * hidden * (2 * 3072 + 3 * 10)
+            row["floor_gflops"] = flops / timed["floor"][0] / 1e9
             for name, (median, times, _, cpu) in timed.items():
                 row[name], row[f"{name}_times"], row[f"{name}_cpu"] = median, times, cpu
             # Ratios: the median over rounds of the ratio within a round (the
@@ -304,9 +308,9 @@ def _has_dtype_keyword():
 
 
 HEADER = (f"{'dtype':8} {'hidden':>6} {'ref':>7} {'ref-dx':>7} {'torch':>7} {'floor':>7} "
-          f"{'ref/torch':>9} {'ref/floor':>9} {'ref-dx/floor':>12} {'|loss ref-torch|':>16}  "
-          "reference dtypes\n" + " " * 15 + "wall seconds per epoch" + " " * 10 +
-          "ratios of wall (of CPU) times")
+          f"{'ref/torch':>11} {'ref/floor':>11} {'ref-dx/floor':>12} {'floor GFLOP/s':>13} "
+          f"{'|loss ref-torch|':>16}  reference dtypes\n" + " " * 15 + "wall seconds per epoch"
+          + " " * 10 + "ratios of wall (of CPU) times")
 
 
 def _row(r):
@@ -317,8 +321,8 @@ def _row(r):
     torch_s = f"{r['torch']:7.4f}" if r.get("torch") is not None else f"{'n/a':>7}"
     diff = f"{r['loss_diff']:16.1e}" if r["loss_diff"] is not None else f"{'n/a':>16}"
     return (f"{r['dtype']:8} {r['hidden']:6d} {r['ref']:7.4f} {r['ref_nodx']:7.4f} {torch_s} "
-            f"{r['floor']:7.4f} {ratio('ref/torch', 9)} {ratio('ref/floor', 9)} "
-            f"{ratio('ref_nodx/floor', 12)} {diff}  {','.join(r['kept'])}")
+            f"{r['floor']:7.4f} {ratio('ref/torch', 11)} {ratio('ref/floor', 11)} "
+            f"{ratio('ref_nodx/floor', 12)} {r['floor_gflops']:13.1f} {diff}  {','.join(r['kept'])}")
 
 
 # ------------------------------------------------------------------ data loading
