@@ -1,8 +1,12 @@
 """The notebook runner on small synthetic notebooks: errors, exits, hangs, extraction."""
+import os
+
 import nbformat
 import numpy as np
+import pytest
 
-from grader.notebook.execute import execute
+from grader import sandbox
+from grader.notebook.execute import execute, sandbox_kernel
 
 NET = ("import numpy as np\n"
        "class Layer:\n"
@@ -14,18 +18,34 @@ NET = ("import numpy as np\n"
        "        self._modules = [Layer((3, 2)), object(), Layer((2, 4))]\n")
 
 
-def run(tmp_path, *cells, **limits):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    path = tmp_path / "classification_nn.ipynb"
-    nbformat.write(nb, path)
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    return execute(str(path), str(workdir), **{"cell_timeout": 20, "total_timeout": 60, **limits})
+@pytest.fixture(params=["plain kernel", "sandboxed kernel"])
+def kernel(request, tmp_path):
+    """None (nbclient's own kernel) or the grader's, started through the sandbox launcher."""
+    if request.param == "plain kernel":
+        return None
+    return lambda workdir: sandbox_kernel(
+        str(tmp_path / "kernels"), lambda copies: sandbox.launcher(None, sandbox.limits(), copies),
+        os.path.join(workdir, ".kernel-connection.json"))
 
 
-def test_extracts_weights_and_hyperparameters_as_plain_arrays(tmp_path):
-    result = run(tmp_path, NET, "best_net = Net()\nbest_net_hyperparams = [0.1, 1e-4, 10, 200]")
+@pytest.fixture
+def run(tmp_path, kernel):
+    """run(*cell sources, **limits): execute a notebook of those cells."""
+    def run(*cells, **limits):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+        path = tmp_path / "classification_nn.ipynb"
+        nbformat.write(nb, path)
+        workdir = tmp_path / "work"
+        workdir.mkdir(exist_ok=True)
+        km = kernel(str(workdir)) if kernel else None
+        return execute(str(path), str(workdir), km=km,
+                       **{"cell_timeout": 20, "total_timeout": 60, **limits})
+    return run
+
+
+def test_extracts_weights_and_hyperparameters_as_plain_arrays(run):
+    result = run(NET, "best_net = Net()\nbest_net_hyperparams = [0.1, 1e-4, 10, 200]")
     assert not result.stopped and not result.errors
     assert result.extracted["hyperparams"] == [0.1, 1e-4, 10.0, 200.0]
     assert result.extracted["layers"] == ["Layer", "object", "Layer"]
@@ -46,29 +66,29 @@ def test_stored_outputs_are_cleared_before_running(tmp_path):
     assert texts == ["fresh\n"]
 
 
-def test_an_error_in_a_middle_cell_does_not_stop_later_cells(tmp_path):
-    result = run(tmp_path, "x = 1", "raise ValueError('mid')", "best_net_hyperparams = [1, 2, 3, 4]")
+def test_an_error_in_a_middle_cell_does_not_stop_later_cells(run):
+    result = run("x = 1", "raise ValueError('mid')", "best_net_hyperparams = [1, 2, 3, 4]")
     assert result.errors == [(1, "ValueError: mid")]
     assert result.extracted["hyperparams"] == [1.0, 2.0, 3.0, 4.0]
     assert "best_net is not defined" in result.extracted["problems"]
 
 
-def test_os_exit_in_a_cell_keeps_what_was_built_before(tmp_path):
-    result = run(tmp_path, NET, "best_net = Net()", "import os; os._exit(0)")
+def test_os_exit_in_a_cell_keeps_what_was_built_before(run):
+    result = run(NET, "best_net = Net()", "import os; os._exit(0)")
     assert "kernel died" in result.stopped
     assert sorted(result.arrays) == ["b0", "b2", "w0", "w2"]
 
 
-def test_a_cell_past_its_time_limit_is_interrupted_and_later_cells_run(tmp_path):
-    result = run(tmp_path, "import time; time.sleep(60)", "best_net_hyperparams = [1, 2, 3, 4]",
+def test_a_cell_past_its_time_limit_is_interrupted_and_later_cells_run(run):
+    result = run("import time; time.sleep(60)", "best_net_hyperparams = [1, 2, 3, 4]",
                  cell_timeout=2)
     assert not result.stopped
     assert result.errors == [(0, "the cell ran longer than 2 s and was interrupted")]
     assert result.extracted["hyperparams"] == [1.0, 2.0, 3.0, 4.0]
 
 
-def test_the_whole_notebook_past_its_time_limit_is_stopped(tmp_path):
-    result = run(tmp_path, "best_net_hyperparams = [1, 2, 3, 4]", "import time; time.sleep(1.5)",
+def test_the_whole_notebook_past_its_time_limit_is_stopped(run):
+    result = run("best_net_hyperparams = [1, 2, 3, 4]", "import time; time.sleep(1.5)",
                  "time.sleep(1.5)", "time.sleep(1.5)", cell_timeout=10, total_timeout=3)
     assert result.stopped == "the notebook ran longer than 3 s"
     assert result.extracted["hyperparams"] == [1.0, 2.0, 3.0, 4.0]

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import nbformat
 import numpy as np
 from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
+from jupyter_core.utils import run_sync
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -102,8 +103,10 @@ def sandbox_kernel(kernels_dir, launcher, connection_copy):
         sys.executable, "-m", "ipykernel_launcher", "-f", connection_copy]
     with open(os.path.join(spec_dir, "kernel.json"), "w") as f:
         json.dump({"argv": argv, "display_name": "grader sandbox", "language": "python"}, f)
-    return KernelManager(kernel_name="grader-sandbox",
-                         kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels_dir]))
+    # Async, as nbclient makes its own: a blocking client would stall nbclient's
+    # event loop and with it the check that notices a dead kernel.
+    return AsyncKernelManager(kernel_name="grader-sandbox",
+                              kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels_dir]))
 
 
 def execute(path, workdir, cell_timeout=600, total_timeout=1800, env=None, log=None, km=None):
@@ -152,8 +155,8 @@ def execute(path, workdir, cell_timeout=600, total_timeout=1800, env=None, log=N
     finally:
         if watchdog:
             watchdog.cancel()
-        if client.km is not None and client.km.has_kernel:
-            client.km.shutdown_kernel(now=True)  # a km passed in is not shut down by nbclient
+        if km is not None and km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)  # nbclient leaves a km passed in running
     result.seconds = time.monotonic() - start
     result.extracted, result.arrays = _read_extracted(base)
     return result
