@@ -1099,16 +1099,6 @@ class Hole:
 # The test expects each to fail with exactly these kinds of problem (xfail,
 # strict): a hole that closes, or changes, makes it fail until this is updated.
 KNOWN_HOLES = {
-    "notebook_os_exit_last_cell": Hole(
-        kinds=frozenset({"crash", "time", "results"}), also=frozenset({"survivors"}),
-        what="the grader hangs for good and writes no results.json: the kernel dies (os._exit) before "
-             "it reports idle, and nbclient's _async_poll_output_msg waits for that message with "
-             "iopub_channel.get_msg(timeout=None). grader/notebook/execute.py hands nbclient a "
-             "synchronous KernelManager, whose BlockingKernelClient makes that call block the whole "
-             "event loop (zmq_poll with timeout -1), so neither the cell timeout, nor nbclient's "
-             "kernel-alive poll, nor the NOTEBOOK_TIMEOUT watchdog (it kills a kernel that is "
-             "already dead) can end it. Fix: an AsyncKernelManager (nbclient's default), or any "
-             "client whose get_msg is awaited."),
     "notebook_forged_extraction": Hole(
         kinds=frozenset({"score", "post"}), also=frozenset({"time"}),
         what="the notebook is executed 7 times and every notebook check scores 0, the ones it "
