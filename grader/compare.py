@@ -3,9 +3,16 @@ import numpy as np
 
 
 def relative_error(got, want):
-    """||got - want|| / (||got|| + ||want||), 0 when both are zero."""
-    scale = np.linalg.norm(got) + np.linalg.norm(want)
-    return 0.0 if scale == 0 else float(np.linalg.norm(got - want) / scale)
+    """||got - want|| / (||got|| + ||want||), 0 when both are zero.
+
+    Both are divided by their largest entry first, so huge values (1e300) cannot
+    overflow the norms into inf / inf = nan, which compares as "not too big".
+    """
+    largest = max(float(np.max(np.abs(got), initial=0)), float(np.max(np.abs(want), initial=0)))
+    if largest == 0:
+        return 0.0
+    got, want = got / largest, want / largest
+    return float(np.linalg.norm(got - want) / (np.linalg.norm(got) + np.linalg.norm(want)))
 
 
 def describe_mismatch(label, got, want, rtol):
@@ -28,6 +35,6 @@ def describe_mismatch(label, got, want, rtol):
         kind = "NaN" if np.isnan(got).any() else "inf"
         return f"{label} contains {kind} ({int(bad.sum())} of {got.size} entries)"
     err = relative_error(np.nan_to_num(got), np.nan_to_num(want))
-    if err > rtol:
+    if not err <= rtol:  # nan fails too
         return f"{label} has relative error {err:.2g} (allowed {rtol:g})"
     return None

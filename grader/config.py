@@ -72,5 +72,8 @@ SANDBOX_LIMITS = {
 }
 # Processes the sandbox user may have: a Jupyter kernel needs a few dozen threads.
 SANDBOX_PROCESSES = 128
-# Running as root, student code runs as this user instead.
-SANDBOX_USER = os.environ.get("GRADER_SANDBOX_USER", "nobody")
+# Running as root, student code runs as an unprivileged uid of its own: one of
+# SANDBOX_SLOTS uids from SANDBOX_UID_BASE, never shared by two gradings at once
+# (gradings side by side must not be able to signal or read each other).
+SANDBOX_UID_BASE = 61000
+SANDBOX_SLOTS = 64

@@ -2,30 +2,23 @@
 import contextlib
 import io
 import os
-import sys
 import tempfile
 import time
 import traceback
 
 import pytest
+from utils.download_cifar10 import default_dest  # the reference's (see grader/__init__.py)
 
 from . import results as results_mod
 from . import sandbox
+from .notebook.data import without_test_labels
+from .notebook.execute import sandbox_kernel
+from .notebook.run import run as run_notebook
 from .plugin import GradingPlugin
 from .runners import ReferenceRunner, WorkerRunner, worker_env
-from .submission import NOTEBOOK, REFERENCE, ROOT, build_workdir, inspect
+from .submission import NOTEBOOK, ROOT, build_workdir, inspect
 
 CHECKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
-# The reference is imported here, in the trusted process, as the course's
-# top-level `layers` and `utils`; student code never is.
-if REFERENCE not in sys.path:
-    sys.path.insert(0, REFERENCE)
-
-from utils.download_cifar10 import default_dest  # noqa: E402 (the reference, just put on the path)
-
-from .notebook.data import without_test_labels  # noqa: E402
-from .notebook.execute import sandbox_kernel  # noqa: E402
-from .notebook.run import run as run_notebook  # noqa: E402
 
 
 def run_checks(student, reference, run_notebook, log, skip_notebook=False):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from .notebook.run import NotebookResult
 from .report import Report
 from .runners import StudentError, WorkerFailure
 
@@ -54,7 +55,11 @@ class GradingPlugin:
     def notebook(self):
         """The executed notebook and the grader's measurements of its best_net."""
         if self._notebook is None:
-            self._notebook = self._run_notebook()
+            try:
+                self._notebook = self._run_notebook()
+            except Exception as exc:  # computed once, failed or not: never run it again per check
+                self._notebook = NotebookResult(submitted=True,
+                                                problem=f"the notebook could not be graded: {exc}")
         return self._notebook
 
     @pytest.fixture

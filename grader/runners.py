@@ -47,7 +47,8 @@ class ReferenceRunner:
 def worker_env(home, **extra):
     """The environment student code runs with: ours scrubbed, threads bounded, plus `extra`."""
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
-    env.update(HOME=home, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1",
+    # USER too: the sandbox uid has no passwd entry for getpass to find.
+    env.update(HOME=home, USER="student", LOGNAME="student", PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1",
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", **extra)
     return env
 

@@ -2,17 +2,17 @@
 
 - Every process running student code starts through worker/sandbox_exec.py,
   which sets resource limits and, when the grader runs as root, switches to an
-  unprivileged user (config.SANDBOX_USER).
+  unprivileged uid that no other grading uses at the same time.
 - That user can read the sandbox folder and the Python installation, but not
   the grader's sources, the reference, the real test labels or the results.
 - The grader is a child subreaper: a process that student code detaches still
   ends up as the grader's descendant and is killed when grading ends.
 """
 import ctypes
+import fcntl
 import functools
 import json
 import os
-import pwd
 import signal
 import subprocess
 import sys
@@ -22,6 +22,7 @@ from .submission import ROOT
 
 SANDBOX_EXEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker", "sandbox_exec.py")
 PR_SET_CHILD_SUBREAPER = 36
+SLOT_DIRS = ("/run/grader-sandbox-slots", "/tmp/grader-sandbox-slots")
 # What stays readable under ROOT for the sandbox user: the Python environment.
 PUBLIC = {".venv"}
 
@@ -30,25 +31,59 @@ PUBLIC = {".venv"}
 def sandbox_user():
     """(uid, gid) to run student code as, or None when the grader is not root.
 
-    None too (with the reason in `why_no_user`) if that user could not run this
-    interpreter, e.g. one installed under /root: grading still works, with
-    resource limits but without the user switch.
+    The uid is this grading's own for as long as the process lives (a lock on a
+    slot file). None too, with the reason in `why_no_user`, if that uid could
+    not run this interpreter, e.g. one installed under /root: grading still
+    works, with resource limits but without the user switch.
     """
     if os.geteuid() != 0:
         return None
-    try:
-        entry = pwd.getpwnam(config.SANDBOX_USER)
-    except KeyError:
-        why_no_user.append(f"no user {config.SANDBOX_USER!r} on this machine")
+    slot = _claim_slot()
+    if slot is None:
+        why_no_user.append(f"all {config.SANDBOX_SLOTS} sandbox uids are in use")
         return None
-    user = (entry.pw_uid, entry.pw_gid)
+    user = (config.SANDBOX_UID_BASE + slot,) * 2
+    _kill_processes_of(user[0])  # anything a crashed earlier grading left
     probe = subprocess.run(launcher(user, {}) + [sys.executable, "-I", "-c", "import numpy"],
                            capture_output=True, text=True, cwd="/")
     if probe.returncode != 0:
-        why_no_user.append(f"{config.SANDBOX_USER} cannot run {sys.executable}: "
+        why_no_user.append(f"uid {user[0]} cannot run {sys.executable}: "
                            f"{probe.stderr.strip()[-300:]}")
         return None
     return user
+
+
+_slot_lock = []
+
+
+def _claim_slot():
+    """The first free slot number, locked until this process exits; None if all are taken.
+
+    The lock files live in one fixed place for the whole machine (not under
+    $TMPDIR, which gradings side by side may each set differently).
+    """
+    folder = next(path for path in SLOT_DIRS if os.path.isdir(os.path.dirname(path)))
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    for slot in range(config.SANDBOX_SLOTS):
+        fd = os.open(os.path.join(folder, str(slot)), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        _slot_lock.append(fd)
+        return slot
+    return None
+
+
+def _kill_processes_of(uid):
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
 
 
 why_no_user = []
@@ -83,12 +118,26 @@ def prepare(workdir, submission_dir, data_dir):
     user = sandbox_user()
     if user is None:
         return
+    _check_reachable(os.path.dirname(workdir))
     os.chmod(workdir, 0o711)  # traversable, not listable
     for dirpath, dirnames, filenames in os.walk(submission_dir):
         os.chown(dirpath, *user)
         for name in filenames:
             os.chown(os.path.join(dirpath, name), *user)
     protect(ROOT, data_dir)
+
+
+def _check_reachable(folder):
+    """Raise unless every folder down to `folder` lets other users through."""
+    while True:
+        if not os.stat(folder).st_mode & 0o001:
+            raise RuntimeError(f"{folder} cannot be entered by other users, so student code "
+                               "running as the sandbox user could not reach its folder; "
+                               "point TMPDIR at a folder like /tmp")
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return
+        folder = parent
 
 
 def protect(root, data_dir=None):

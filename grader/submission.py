@@ -6,6 +6,7 @@ course's utils/ (which imports scikit-image) cannot change the grade.
 """
 import os
 import shutil
+import stat
 from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -41,9 +42,13 @@ class Submission:
     missing: list = field(default_factory=list)   # expected files not found
     ignored: list = field(default_factory=list)   # submitted files the grader does not use
     from_reference: list = field(default_factory=list)  # missing layer files replaced by the reference's
+    refused: list = field(default_factory=list)   # there, but a link or too large (also in missing)
 
     def summary(self):
         lines = [f"Graded from your submission: {', '.join(self.used) or 'nothing'}."]
+        if self.refused:
+            lines.append(f"Refused, as symbolic links or files too large (submit the files "
+                         f"themselves): {', '.join(self.refused)}.")
         if self.missing:
             lines.append(f"Not found (graded as not implemented): {', '.join(self.missing)}.")
         if self.from_reference:
@@ -57,19 +62,45 @@ class Submission:
         return "\n".join(lines)
 
 
+# Larger files are refused: a layer needs a few kilobytes, a notebook with its
+# outputs a few megabytes; these only bound what the grader copies.
+MAX_FILE_BYTES = {".py": 8 * 1024 ** 2, ".ipynb": 64 * 1024 ** 2}
+
+
+def plain_file(root, rel):
+    """True if root/rel is a regular file reached through no symbolic link, and not huge.
+
+    A link could point the grader, which copies the file before any sandbox
+    exists, at the reference's solution or the hidden checks.
+    """
+    path = root
+    for part in rel.split("/"):
+        path = os.path.join(path, part)
+        if os.path.islink(path):
+            return False
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    limit = MAX_FILE_BYTES[os.path.splitext(rel)[1]]
+    return stat.S_ISREG(info.st_mode) and info.st_size <= limit
+
+
+def _real_dir(path):
+    return os.path.isdir(path) and not os.path.islink(path)
+
+
 def find_root(path, max_depth=3):
     """The shallowest folder at or below `path` holding layers/ or the notebook
     (a zip's top folder, say); `path` itself if there is none."""
     level = [path]
     for _ in range(max_depth + 1):
         for folder in level:
-            if os.path.isdir(os.path.join(folder, "layers")) or \
-                    os.path.isfile(os.path.join(folder, NOTEBOOK)):
+            if _real_dir(os.path.join(folder, "layers")) or plain_file(folder, NOTEBOOK):
                 return folder
         level = [os.path.join(folder, name) for folder in level
                  for name in sorted(os.listdir(folder))
-                 if name not in NOISE and os.path.isdir(os.path.join(folder, name))
-                 and not os.path.islink(os.path.join(folder, name))]
+                 if name not in NOISE and _real_dir(os.path.join(folder, name))]
     return path
 
 
@@ -79,8 +110,11 @@ def inspect(path):
     sub = Submission(root=root)
     replace = missing_layers_mode() == "reference"
     for rel in STUDENT_FILES:
-        if os.path.isfile(os.path.join(root, rel)):
+        if plain_file(root, rel):
             sub.used.append(rel)
+        elif os.path.lexists(os.path.join(root, rel)):
+            sub.refused.append(rel)
+            sub.missing.append(rel)
         elif replace and rel in STUDENT_LAYER_FILES:
             sub.from_reference.append(rel)
         else:
@@ -95,7 +129,7 @@ def inspect(path):
 
 
 MISSING_STUB = '''raise NotImplementedError(
-    "{rel} was not in your submission, so it is graded as not implemented")
+    "{rel} was {why}, so it is graded as not implemented")
 '''
 
 
@@ -112,10 +146,12 @@ def build_workdir(sub, workdir):
     for rel in STUDENT_LAYER_FILES:
         dest = os.path.join(target, rel)
         if rel in sub.used:
-            shutil.copyfile(os.path.join(sub.root, rel), dest)
+            shutil.copyfile(os.path.join(sub.root, rel), dest, follow_symlinks=False)
         elif rel not in sub.from_reference:  # those keep the reference's copy made above
+            why = ("refused (a symbolic link, or too large)" if rel in sub.refused
+                   else "not in your submission")
             with open(dest, "w") as f:
-                f.write(MISSING_STUB.format(rel=rel))
+                f.write(MISSING_STUB.format(rel=rel, why=why))
     worker_dir = os.path.join(workdir, "worker")
     os.makedirs(worker_dir)
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker")

@@ -23,6 +23,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..runners import worker_env
+from ..worker import wire
 
 # Runs in the student's kernel after their cells: saves best_net's Linear
 # weights and best_net_hyperparams as plain arrays/JSON. Student code could
@@ -76,18 +77,38 @@ def clear_outputs(nb):
 
 
 def _read_extracted(base):
-    """(extracted dict, arrays) from the last extraction; empty if there was none."""
+    """(extracted dict, arrays) from the last extraction; empty if there was none.
+
+    The files come from the student's kernel: anything not of the expected
+    shape (a forged JSON, a compressed or huge npz) is reported, not trusted.
+    """
     if not os.path.exists(base + ".json"):
         return {}, {}
+    forged = {"problems": ["the grader's record of best_net was tampered with"]}
     try:
         with open(base + ".json") as f:
             extracted = json.load(f)
-        with np.load(base + ".npz", allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except (OSError, ValueError) as exc:
+        with open(base + ".npz", "rb") as f:
+            wire.check_npz(f)
+            with np.load(f, allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+    except (OSError, ValueError, RecursionError, wire.WireError) as exc:
         return {"problems": [f"could not read best_net from the kernel ({exc})"]}, {}
-    arrays = {k: v for k, v in arrays.items() if v.dtype == np.float64}
-    return extracted, arrays
+    if not _well_formed(extracted):
+        return forged, {}
+    return extracted, {k: v for k, v in arrays.items() if v.dtype == np.float64}
+
+
+def _well_formed(extracted):
+    """True if `extracted` has the shape EXTRACT writes."""
+    if not isinstance(extracted, dict):
+        return False
+    hyperparams, layers = extracted.get("hyperparams"), extracted.get("layers")
+    problems = extracted.get("problems")
+    return ((hyperparams is None or (isinstance(hyperparams, list) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in hyperparams)))
+            and isinstance(layers, list) and all(isinstance(v, str) for v in layers)
+            and isinstance(problems, list) and all(isinstance(v, str) for v in problems))
 
 
 def sandbox_kernel(kernels_dir, launcher, connection_copy):

@@ -65,6 +65,9 @@ def run(notebook_path, workdir, env, log, km=None):
     if "best_net is not defined" in problems:
         result.problem = "the notebook never defines best_net"
         return result
+    if problems and not execution.extracted.get("layers"):
+        result.problem = "; ".join(problems)
+        return result
     try:
         result.pairs = evaluate.weights_of(execution.extracted.get("layers", []), execution.arrays)
     except evaluate.ArchitectureError as exc:

@@ -10,6 +10,7 @@ This module is imported by both sides; it must need nothing but numpy.
 import io
 import json
 import struct
+import zipfile
 
 import numpy as np
 
@@ -35,10 +36,28 @@ def encode(meta, arrays=None):
     return HEADER.pack(len(body)) + body
 
 
+def check_npz(fileobj, max_bytes=MAX_MESSAGE_BYTES):
+    """Raise WireError unless `fileobj` is an .npz as np.savez writes it: stored, not
+    compressed, and at most `max_bytes` unpacked. A forged, compressed one could
+    inflate a few megabytes into gigabytes in the reader's memory."""
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise WireError(f"not an npz archive ({exc})") from None
+    if any(m.compress_type != zipfile.ZIP_STORED for m in members):
+        raise WireError("compressed npz members are not accepted")
+    if sum(m.file_size for m in members) > max_bytes:
+        raise WireError(f"npz unpacks to more than {max_bytes} bytes")
+    fileobj.seek(0)
+
+
 def decode(body):
     """(meta, arrays) from the bytes after the length header."""
+    buffer = io.BytesIO(body)
+    check_npz(buffer)
     try:
-        with np.load(io.BytesIO(body), allow_pickle=False) as npz:
+        with np.load(buffer, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
         meta = json.loads(arrays.pop(JSON_KEY).tobytes().decode())
     except Exception as exc:  # anything odd in a message is the sender's fault

@@ -132,9 +132,14 @@ def _extract(archive, dest):
     try:
         try:
             with tarfile.open(archive, "r:gz") as tar:
+                # Regular files directly in cifar-10-batches-py/ only: no links,
+                # devices or paths that climb out of the staging folder.
                 members = [m for m in tar.getmembers()
                            if m.isfile() and os.path.dirname(m.name) == ARCHIVE_DIR]
-                tar.extractall(staging, members=members, filter="data")
+                if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: belt and braces
+                    tar.extractall(staging, members=members, filter="data")
+                else:
+                    tar.extractall(staging, members=members)
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise DataError(f"{archive} could not be extracted ({exc}); download it again.") from None
         extracted = os.path.join(staging, ARCHIVE_DIR)

@@ -1077,7 +1077,7 @@ ATTACKS = [
     Attack("kills_other_gradings",
            "a detached process kills the sandbox workers of another grading running beside it; "
            "Linear.forward loops on a batch of one",
-           fails={LF, LB}, append={LINEAR: CROSS_KILL}, victim=True, budget=60,
+           fails={LF, LB}, append={LINEAR: CROSS_KILL}, victim=True, budget=60, user_switch=True,
            post=("victim_unharmed",)),
     # Last and alone: while it runs, the sandbox user's process limit is used up.
     Attack("fork_bomb", "ReLU.backward forks 5000 children that setsid and sleep; mask on the wrong side",
@@ -1098,62 +1098,8 @@ class Hole:
 # Attacks that succeed against the current grader, recorded rather than hidden.
 # The test expects each to fail with exactly these kinds of problem (xfail,
 # strict): a hole that closes, or changes, makes it fail until this is updated.
-KNOWN_HOLES = {
-    "notebook_forged_extraction": Hole(
-        kinds=frozenset({"score", "post"}), also=frozenset({"time"}),
-        what="the notebook is executed 7 times and every notebook check scores 0, the ones it "
-             "deserves (6.1 runs cleanly, 6.7 answered right) included: .grader_extract.json holds a "
-             "list, run() calls .get on it (AttributeError), so the plugin's `notebook` fixture raises; "
-             "its result is cached only on success, so each of the 7 notebook checks runs the whole "
-             "notebook again (7 x NOTEBOOK_TIMEOUT at worst, far past Gradescope's limit). Fix: "
-             "validate the extracted JSON's types, and cache a failed run as a NotebookResult with "
-             "its problem."),
-    "overflowing_norms": Hole(
-        kinds=frozenset({"score"}),
-        what="a submission that computes nothing scores 55.3/60 by returning 1e300 in every entry: "
-             "grader/compare.py's relative_error divides norm(got - want) by norm(got) + norm(want), "
-             "both inf once a square overflows, and inf/inf = nan; `nan > rtol` is False, so "
-             "describe_mismatch reports a match. One such entry in any output, gradient, loss or "
-             "trained parameter passes its comparison. Fix: treat a non-finite error as a mismatch "
-             "(`not err <= rtol`), or scale before taking norms."),
-    "symlink_to_reference": Hole(
-        kinds=frozenset({"score"}),
-        what="full marks for Linear without writing it: grader/submission.py takes layers/linear.py "
-             "with os.path.isfile and shutil.copyfile, which follow symlinks, so the trusted process "
-             "(root, before any sandbox) copies the reference solution into the sandbox. A GitHub "
-             "or zip submission can carry symlinks. Fix: refuse symlinks (os.path.islink, or "
-             "open with O_NOFOLLOW) and paths that resolve outside the submission."),
-    "symlinked_layers_folder": Hole(
-        kinds=frozenset({"score"}),
-        what="60/60 for a submission with no code: layers/ is a symlink to reference/layers, and "
-             "find_root's os.path.isdir and inspect's isfile/copyfile follow it (same cause as "
-             "symlink_to_reference)."),
-    "symlink_exfiltrates_hidden_checks": Hole(
-        kinds=frozenset({"post"}),
-        what="the hidden checks reach the student: layers/relu.py, a symlink to "
-             "grader/checks/test_linear.py, is copied into the sandbox by the trusted process, and "
-             "an exception raised with its text shows up in results.json's feedback. Any file the "
-             "grader can read can be read this way (the user switch does not help: the copy is made "
-             "before it). Same fix as symlink_to_reference."),
-    "wire_decompression_bomb": Hole(
-        kinds=frozenset({"post"}), also=frozenset({"time"}),
-        what="the trusted grader process allocates what the worker claims: student code writes its "
-             "own answer to the worker's pipe (the only write-only pipe in /proc/self/fd), an .npz "
-             "whose deflated entry is 3 MB and inflates to 3 GiB; wire.decode's np.load reads it "
-             "whole (MAX_MESSAGE_BYTES bounds only the compressed size), so the grader's peak memory "
-             "reached about 3.1 GiB, and a larger entry would exhaust the machine's memory (the "
-             "grader has no memory limit). Fix: refuse compressed zip members (np.savez never "
-             "writes them) or check each member's file_size against the limit before reading."),
-    "kills_other_gradings": Hole(
-        kinds=frozenset({"post"}),
-        what="one submission wrecks another graded beside it (python -m grader batch --jobs N runs "
-             "gradings side by side): all sandboxes run as the same user (nobody), or as root "
-             "without the switch, so a detached process of one can SIGKILL the other's workers "
-             "(here the clean reference scored 0/60); it could as well read or rewrite the other's "
-             "submission folder, which is owned by that same user, and the shared RLIMIT_NPROC lets "
-             "one fork bomb starve the others. Fix: one user per concurrent grading (a pool of uids), "
-             "or PID/user namespaces."),
-}
+KNOWN_HOLES = {}  # the seven found with this corpus are closed in the grader
+
 
 _unknown = set(KNOWN_HOLES) - set(BY_NAME)
 assert not _unknown, f"KNOWN_HOLES names no attack: {_unknown}"
