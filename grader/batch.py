@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from . import results as results_mod
+from .sandbox import descendants
 from .submission import NOISE, ROOT
 
 GRADEBOOK = "gradebook.csv"
@@ -90,29 +91,6 @@ def finished(student_dir):
 
 # --- stopping a grading, whatever it started -------------------------------
 
-def _children():
-    """{parent pid: [child pids]} of every process in /proc."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    return children
-
-
-def _tree(pid):
-    """`pid` and every process below it."""
-    children, found, frontier = _children(), [pid], [pid]
-    while frontier:
-        frontier = [c for p in frontier for c in children.get(p, [])]
-        found += frontier
-    return found
-
-
 def kill_tree(pid):
     """SIGKILL `pid` and everything below it, sessions of their own included.
 
@@ -122,7 +100,7 @@ def kill_tree(pid):
     """
     stopped = set()
     while True:
-        fresh = [p for p in _tree(pid) if p not in stopped]
+        fresh = [p for p in [pid] + descendants(pid) if p not in stopped]
         if not fresh:
             break
         for p in fresh:

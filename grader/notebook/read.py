@@ -23,8 +23,15 @@ def find_cells(nb, tag, cell_type="code", contains=()):
 
 
 def images(cell):
-    """Number of PNG images in a code cell's outputs."""
-    return sum(1 for o in cell.get("outputs", []) if "image/png" in o.get("data", {}))
+    """Number of PNG images in a code cell's outputs; 0 if the cell raised.
+
+    A cell that fails half-way still shows the figure it had begun (empty axes,
+    say): that is not the plot asked for.
+    """
+    outputs = cell.get("outputs", [])
+    if any(o.get("output_type") == "error" for o in outputs):
+        return 0
+    return sum(1 for o in outputs if "image/png" in o.get("data", {}))
 
 
 def text(cell):
