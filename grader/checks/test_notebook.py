@@ -117,11 +117,13 @@ def test_required_outputs(notebook, report):
     assert notebook.execution is not None, notebook.problem
     nb = notebook.execution.notebook
     loss = read.find_cells(nb, "grader:loss_plot", contains=("plt", "loss"))
-    report.part("loss plot", any(read.images(c) for c in loss),
-                "The loss history / validation accuracy plot produced no image.")
+    report.part("loss plot", any(read.plotted(nb, c) for c in loss),
+                "The loss history / validation accuracy plot produced no image "
+                "(or the training before it failed).")
     weights = read.find_cells(nb, "grader:weights_plot", contains=("visualize_grid", "imshow"))
-    report.part("weights plot", any(read.images(c) for c in weights),
-                "The first layer's weights (visualize_grid) produced no image.")
+    report.part("weights plot", any(read.plotted(nb, c) for c in weights),
+                "The first layer's weights (visualize_grid) produced no image "
+                "(or the training before it failed).")
     test = read.find_cells(nb, "grader:test_accuracy", contains=("best_net", "x_test"))
     printed = any(read.accuracies(read.text(c), "") for c in test)
     report.part("test accuracy printed", printed, "The test accuracy of best_net was not printed.")

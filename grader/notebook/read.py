@@ -28,10 +28,22 @@ def images(cell):
     A cell that fails half-way still shows the figure it had begun (empty axes,
     say): that is not the plot asked for.
     """
-    outputs = cell.get("outputs", [])
-    if any(o.get("output_type") == "error" for o in outputs):
+    if failed(cell):
         return 0
-    return sum(1 for o in outputs if "image/png" in o.get("data", {}))
+    return sum(1 for o in cell.get("outputs", []) if "image/png" in o.get("data", {}))
+
+
+def failed(cell):
+    return any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+
+
+def plotted(nb, cell):
+    """True if `cell` showed an image and every training cell before it (one
+    calling .train()) ran without error: a plot of a network whose training
+    failed shows nothing learned."""
+    before = nb.cells[:next(i for i, c in enumerate(nb.cells) if c is cell)]
+    trained = not any(c.cell_type == "code" and ".train(" in c.source and failed(c) for c in before)
+    return trained and images(cell) > 0
 
 
 def text(cell):
