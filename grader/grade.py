@@ -40,7 +40,7 @@ def run_checks(student, reference, run_notebook, log, skip_notebook=False):
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.results:
         raise RuntimeError(f"pytest could not run the checks (exit code {int(code)}):\n"
                            f"{out.getvalue()[-3000:]}")
-    return plugin.results, plugin._notebook
+    return plugin.results, plugin.notebook_result
 
 
 def _tail(path, limit=4000):

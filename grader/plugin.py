@@ -48,19 +48,19 @@ class GradingPlugin:
         self._student = student
         self._reference = reference
         self._run_notebook = run_notebook
-        self._notebook = None
+        self.notebook_result = None   # the NotebookResult, once a check has asked for it
         self.results = []
 
     @pytest.fixture
     def notebook(self):
         """The executed notebook and the grader's measurements of its best_net."""
-        if self._notebook is None:
+        if self.notebook_result is None:
             try:
-                self._notebook = self._run_notebook()
+                self.notebook_result = self._run_notebook()
             except Exception as exc:  # computed once, failed or not: never run it again per check
-                self._notebook = NotebookResult(submitted=True,
-                                                problem=f"the notebook could not be graded: {exc}")
-        return self._notebook
+                self.notebook_result = NotebookResult(
+                    submitted=True, problem=f"the notebook could not be graded: {exc}")
+        return self.notebook_result
 
     @pytest.fixture
     def student(self):
