@@ -16,7 +16,9 @@ INSTALLED := $(VENV)/.installed
 export CIFAR10_DIR ?= $(CURDIR)/data/cifar-10-batches-py
 CIFAR10_SOURCE ?= $(wildcard $(CURDIR)/../shared/cifar10/cifar-10-python.tar.gz)
 export CIFAR10_SOURCE
-SUBMISSION ?= reference
+# Without SUBMISSION, `make grade` grades the reference as a student would submit
+# it: its layers/ and utils/ with the master notebook (out/reference-submission).
+SUBMISSION ?= out/reference-submission
 RESULTS ?= results.json
 
 .PHONY: setup data test grade template check-template sweep search clean autograder batch bench-grading bench
@@ -39,6 +41,10 @@ test: setup data
 	$(PY) -m pytest
 
 grade: setup data
+	@if [ "$(SUBMISSION)" = out/reference-submission ]; then \
+		rm -rf out/reference-submission && mkdir -p out/reference-submission && \
+		cp -r reference/layers reference/utils notebooks/classification_nn.ipynb out/reference-submission/; \
+	fi
 	$(PY) -m grader "$(SUBMISSION)" --results "$(RESULTS)"
 
 clean:
