@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from . import results as results_mod
-from .sandbox import descendants
+from .sandbox import descendants, signal_each
 from .submission import NOISE, ROOT
 
 GRADEBOOK = "gradebook.csv"
@@ -103,17 +103,9 @@ def kill_tree(pid):
         fresh = [p for p in [pid] + descendants(pid) if p not in stopped]
         if not fresh:
             break
-        for p in fresh:
-            try:
-                os.kill(p, signal.SIGSTOP)
-            except (ProcessLookupError, PermissionError):
-                pass
-            stopped.add(p)
-    for p in stopped:
-        try:
-            os.kill(p, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        signal_each(fresh, signal.SIGSTOP)
+        stopped.update(fresh)
+    signal_each(stopped, signal.SIGKILL)
 
 
 # --- grading one student ---------------------------------------------------

@@ -76,14 +76,21 @@ def _claim_slot():
     return None
 
 
-def _kill_processes_of(uid):
+def _pids_of(uid):
+    """Pids of the processes owned by `uid`."""
+    pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 if os.stat(f"/proc/{entry}").st_uid == uid:
-                    os.kill(int(entry), signal.SIGKILL)
+                    pids.append(int(entry))
             except OSError:
                 pass
+    return pids
+
+
+def _kill_processes_of(uid):
+    signal_each(_pids_of(uid), signal.SIGKILL)
 
 
 why_no_user = []
@@ -204,18 +211,23 @@ def kill_descendants():
         pids = [pid for pid in descendants() if pid not in killed or _is_child(pid)]
         if not pids:
             break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            killed.add(pid)
+        signal_each(pids, signal.SIGKILL)
+        killed.update(pids)
         for pid in pids:
             try:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass  # a grandchild: it comes to us when its parent dies
     return len(killed)
+
+
+def signal_each(pids, sig):
+    """Send `sig` to each pid, skipping those already gone."""
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _is_child(pid):
@@ -227,13 +239,4 @@ def _is_child(pid):
 
 
 def _own_process_count():
-    uid = os.getuid()
-    count = 0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    count += 1
-            except OSError:
-                pass
-    return count
+    return len(_pids_of(os.getuid()))

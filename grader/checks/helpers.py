@@ -24,6 +24,23 @@ def run_student(report, label, student, probe, args=None, **arrays):
         raise
 
 
+def same_as_reference(report, label, student, reference, probe, args, key, rtol,
+                      hint=None, **arrays):
+    """One part: the student's `key` output of `probe` on `arrays` matches the reference's.
+
+    hint: a function of the student's value giving a sentence to add when it does
+    not match ("" for none). Returns the student's answer, or None if their code raised.
+    """
+    want = reference.run(probe, args, **arrays)[key]
+    got = run_student(report, label, student, probe, args, **arrays)
+    if got is not None:
+        problem = describe_mismatch(label, got.get(key), want, rtol)
+        if problem and hint and hint(got.get(key)):
+            problem += ": " + hint(got.get(key))
+        report.part(label, problem is None, problem or "")
+    return got
+
+
 def gradient_parts(report, layer, names, cases, student, reference, hints):
     """Backward against the reference on every case: one part per gradient in `names`.
 

@@ -2,7 +2,7 @@ from gradescope_utils.autograder_utils.decorators import number, visibility, wei
 
 from grader import config
 from grader.checks.cases import GRADCHECK_LINEAR, LINEAR_SHAPES, linear_case
-from grader.checks.helpers import gradient_parts, numeric_note, run_student
+from grader.checks.helpers import gradient_parts, numeric_note, same_as_reference
 
 HINTS = {
     "dx": "dx has the input's shape (N, input_dims) and uses w.",
@@ -24,11 +24,8 @@ def _cases(with_dout):
 def test_linear_forward(student, reference, report):
     """Linear.forward"""
     for description, inputs in _cases(with_dout=False):
-        label = f"Linear.forward on {description}"
-        want = reference.run("layer", {"layer": "Linear"}, **inputs)["out"]
-        got = run_student(report, label, student, "layer", {"layer": "Linear"}, **inputs)
-        if got is not None:
-            report.compare(label, got["out"], want, config.FORWARD_RTOL)
+        same_as_reference(report, f"Linear.forward on {description}", student, reference,
+                          "layer", {"layer": "Linear"}, "out", config.FORWARD_RTOL, **inputs)
 
 
 @weight(10)

@@ -3,7 +3,7 @@ from gradescope_utils.autograder_utils.decorators import number, visibility, wei
 
 from grader import config
 from grader.checks.cases import ACTIVATION_SHAPES, GRADCHECK_ACTIVATION, activation_case
-from grader.checks.helpers import gradient_parts, numeric_note, run_student
+from grader.checks.helpers import gradient_parts, numeric_note, same_as_reference
 
 
 def _cases():
@@ -17,11 +17,8 @@ def _cases():
 def test_relu_forward(student, reference, report):
     """ReLU.forward"""
     for description, case in _cases():
-        label = f"ReLU.forward on {description}"
-        want = reference.run("layer", {"layer": "ReLU"}, x=case["x"])["out"]
-        got = run_student(report, label, student, "layer", {"layer": "ReLU"}, x=case["x"])
-        if got is not None:
-            report.compare(label, got["out"], want, config.FORWARD_RTOL)
+        same_as_reference(report, f"ReLU.forward on {description}", student, reference,
+                          "layer", {"layer": "ReLU"}, "out", config.FORWARD_RTOL, x=case["x"])
 
 
 @weight(5)

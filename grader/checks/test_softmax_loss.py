@@ -3,7 +3,7 @@ from gradescope_utils.autograder_utils.decorators import number, visibility, wei
 
 from grader import config, gradient
 from grader.checks.cases import ACTIVATION_SHAPES, logits_case, probs_case
-from grader.checks.helpers import run_student
+from grader.checks.helpers import run_student, same_as_reference
 from grader.compare import describe_mismatch
 
 # Logits this large overflow exp() unless each row's max is subtracted first.
@@ -20,20 +20,13 @@ LARGE_LABELS = np.array([0, 1, 1])
 def test_softmax_forward(student, reference, report):
     """Softmax.forward"""
     for seed, (n, c) in enumerate(ACTIVATION_SHAPES):
-        logits = logits_case(seed, n, c)["logits"]
-        label = f"Softmax.forward on logits {n}x{c}"
-        want = reference.run("layer", {"layer": "Softmax"}, x=logits)["out"]
-        got = run_student(report, label, student, "layer", {"layer": "Softmax"}, x=logits)
-        if got is not None:
-            report.compare(label, got["out"], want, config.FORWARD_RTOL)
-    label = "Softmax.forward on large logits (up to 1000)"
-    want = reference.run("layer", {"layer": "Softmax"}, x=LARGE_LOGITS)["out"]
-    got = run_student(report, label, student, "layer", {"layer": "Softmax"}, x=LARGE_LOGITS)
-    if got is not None:
-        problem = describe_mismatch(label, got["out"], want, config.FORWARD_RTOL)
-        if problem and not np.isfinite(got["out"]).all():
-            problem += ": exp overflows; subtract each row's max before exp"
-        report.part(label, problem is None, problem or "")
+        same_as_reference(report, f"Softmax.forward on logits {n}x{c}", student, reference,
+                          "layer", {"layer": "Softmax"}, "out", config.FORWARD_RTOL,
+                          x=logits_case(seed, n, c)["logits"])
+    same_as_reference(report, "Softmax.forward on large logits (up to 1000)", student, reference,
+                      "layer", {"layer": "Softmax"}, "out", config.FORWARD_RTOL, x=LARGE_LOGITS,
+                      hint=lambda out: "" if out is None or np.isfinite(out).all() else
+                      "exp overflows; subtract each row's max before exp")
 
 
 @weight(4)
@@ -42,12 +35,9 @@ def test_softmax_forward(student, reference, report):
 def test_loss_forward(student, reference, report):
     """CrossEntropyLoss.forward"""
     for seed, (n, c) in enumerate(ACTIVATION_SHAPES):
-        case = probs_case(seed, n, c)
-        label = f"CrossEntropyLoss.forward on {n} rows of {c} classes"
-        want = reference.run("loss", **case)["loss"]
-        got = run_student(report, label, student, "loss", **case)
-        if got is not None:
-            report.compare(label, got["loss"], want, config.LOSS_RTOL)
+        same_as_reference(report, f"CrossEntropyLoss.forward on {n} rows of {c} classes",
+                          student, reference, "loss", None, "loss", config.LOSS_RTOL,
+                          **probs_case(seed, n, c))
 
 
 @weight(4)
@@ -55,11 +45,9 @@ def test_loss_forward(student, reference, report):
 @visibility("visible")
 def test_loss_numerics(student, reference, report):
     """CrossEntropyLoss on numerically hard inputs"""
-    label = "Softmax + CrossEntropyLoss on large logits"
-    want = reference.run("softmax_loss", logits=LARGE_LOGITS, y=LARGE_LABELS)["loss"]
-    got = run_student(report, label, student, "softmax_loss", logits=LARGE_LOGITS, y=LARGE_LABELS)
-    if got is not None:
-        report.compare(label, got["loss"], want, config.LOSS_RTOL)
+    same_as_reference(report, "Softmax + CrossEntropyLoss on large logits", student, reference,
+                      "softmax_loss", None, "loss", config.LOSS_RTOL, logits=LARGE_LOGITS,
+                      y=LARGE_LABELS)
 
     probs = np.array([[0.7, 0.3, 0.0], [0.2, 0.5, 0.3]])
     label = "CrossEntropyLoss.forward when the true class has probability exactly 0"
@@ -70,16 +58,11 @@ def test_loss_numerics(student, reference, report):
                     f"{label} gives {got['loss']}: log(0) needs guarding (clip the probability)")
 
     tiny = config.LOSS_TINY_PROB
-    probs = np.array([[1 - tiny, tiny, 0.0], [0.2, 0.5, 0.3]])
-    case = {"probs": probs, "y": np.array([1, 1])}
-    label = f"CrossEntropyLoss.forward when the true class has probability {tiny:g}"
-    want = reference.run("loss", **case)["loss"]
-    got = run_student(report, label, student, "loss", **case)
-    if got is not None:
-        problem = describe_mismatch(label, got["loss"], want, config.LOSS_TINY_RTOL)
-        if problem:
-            problem += ": an epsilon added inside the log must be far smaller than this probability"
-        report.part(label, problem is None, problem or "")
+    same_as_reference(report, f"CrossEntropyLoss.forward when the true class has probability {tiny:g}",
+                      student, reference, "loss", None, "loss", config.LOSS_TINY_RTOL,
+                      probs=np.array([[1 - tiny, tiny, 0.0], [0.2, 0.5, 0.3]]), y=np.array([1, 1]),
+                      hint=lambda _: "an epsilon added inside the log must be far smaller than "
+                                     "this probability")
 
 
 @weight(10)
