@@ -51,6 +51,8 @@ NOTEBOOK_CELL_TIMEOUT = _seconds("NOTEBOOK_CELL_TIMEOUT", 300)
 NOTEBOOK_TIMEOUT = _seconds("NOTEBOOK_TIMEOUT", 420)
 # Retraining best_net from best_net_hyperparams with the student's code.
 REPRODUCE_TIMEOUT = _seconds("REPRODUCE_TIMEOUT", 180)
+# Seconds the notebook's best_net training may take (quoted in the student README).
+BEST_NET_BUDGET = _seconds("BEST_NET_BUDGET", 180)
 # Sane ranges for best_net_hyperparams = [lr, weight_decay, epoch, hidden_size].
 HYPERPARAM_RANGES = {"lr": (1e-6, 10.0), "weight_decay": (0.0, 1.0),
                      "epoch": (1, 200), "hidden_size": (1, 4096)}
