@@ -1,7 +1,10 @@
-"""Every backward against centred differences of its forward, in float64.
+"""Every backward against a gradient worked out by the check itself, in float64.
 
-For a layer with output y and an arbitrary upstream gradient dout, the numeric
-gradient of sum(y * dout) is what backward(dout) must return (or store).
+For Linear and ReLU, with output y and an arbitrary upstream gradient dout, the
+numeric gradient (centred differences) of sum(y * dout) is what backward(dout)
+must return (or store). Softmax and the loss are checked together against the
+closed form (softmax(logits) - onehot(labels)) / N, which this file computes
+with its own softmax: a wrong forward cannot make the backward look wrong.
 """
 import numpy as np
 
@@ -61,16 +64,29 @@ def test_relu_dx():
     check_close("ReLU.backward: the returned dx", dx, expected, "numeric gradient")
 
 
+def _softmax_rows(logits):
+    """Softmax of each row of logits (N, C), computed here rather than by Softmax.forward."""
+    exps = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exps / exps.sum(axis=1, keepdims=True)
+
+
 def test_softmax_cross_entropy_dlogits():
     # By the course's convention the loss's backward gives the gradient with respect
     # to the logits and Softmax passes it through, so the two are checked as one unit.
     rng = np.random.default_rng(12)
     logits = rng.standard_normal((N, C))
     labels = rng.integers(0, C, N)
+    probs = _softmax_rows(logits)
     softmax, loss = Softmax(), CrossEntropyLoss()
-    loss.forward(softmax.forward(logits), labels)
+    softmax.forward(logits)
+    # The loss gets this file's probabilities, so its backward is checked on the
+    # right input even when Softmax.forward is wrong (a check of its own says so).
+    loss.forward(probs, labels)
     dlogits = softmax.backward(loss.backward())
-    expected = numeric_gradient(lambda: loss.forward(softmax.forward(logits), labels), logits)
-    check_close("Softmax.backward(CrossEntropyLoss.backward()): the gradient of the loss "
-                "with respect to the logits", dlogits, expected,
-                "numeric gradient of CrossEntropyLoss.forward(Softmax.forward(logits))")
+    expected = (probs - np.eye(C)[labels]) / N
+    check_close(f"Softmax.backward(CrossEntropyLoss.backward()) on {N} rows of logits",
+                dlogits, expected, "the gradient of the loss with respect to the logits, "
+                "(softmax(logits) - onehot(labels)) / N",
+                hint="CrossEntropyLoss.backward returns (probs - onehot(labels)) / N for the "
+                     "probabilities and labels its forward received, and Softmax.backward "
+                     "passes that through unchanged.")

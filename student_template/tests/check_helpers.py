@@ -1,7 +1,9 @@
 """Numeric gradients, and checks that explain in words what is wrong.
 
 A failing check names the layer and the quantity, shows the expected and the
-received values side by side, and gives the relative error with its limit.
+received values side by side, and gives the relative error with its limit. When
+the received values are a whole multiple of the expected ones (a forgotten / N
+makes a gradient N times too large), it says so in words.
 """
 import numpy as np
 
@@ -33,6 +35,31 @@ def relative_error(got, expected):
     return 0.0 if scale == 0 else float(np.linalg.norm(got - expected) / scale)
 
 
+def scale_error(got, expected):
+    """'3 times too large', '2 times too small', 'of the opposite sign' (or both), or None.
+
+    Words for `got` being `expected` times a constant that is a whole number or
+    one over a whole number, possibly negative; None for any other difference.
+    """
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    norm = float(np.vdot(expected, expected))
+    if norm == 0:
+        return None
+    ratio = float(np.vdot(got, expected)) / norm  # the best constant c in got ~ c * expected
+    if ratio == 0 or relative_error(got, ratio * expected) > 1e-6:
+        return None  # not a constant multiple: the values are wrong in another way
+    words = []
+    for factor, word in ((abs(ratio), "large"), (1 / abs(ratio), "small")):
+        whole = round(factor)
+        if whole >= 2 and abs(factor - whole) <= 1e-6 * whole:
+            words.append(f"{whole} times too {word}")
+    if ratio < 0:
+        words.append("of the opposite sign")
+    if not words:
+        return None
+    return " and ".join(words)
+
+
 def _show(array):
     """A short printout of `array`, its lines indented to sit under a label."""
     text = np.array2string(np.asarray(array), precision=5, threshold=12, edgeitems=2,
@@ -53,11 +80,12 @@ def check_shape(what, got, expected_shape):
         raise AssertionError(f"{what} has shape {shape}, expected {tuple(expected_shape)}.")
 
 
-def check_close(what, got, expected, source, tolerance=GRADIENT_TOLERANCE):
+def check_close(what, got, expected, source, tolerance=GRADIENT_TOLERANCE, hint=None):
     """Fail unless `got` matches `expected` within `tolerance` relative error.
 
     what: names the quantity, e.g. 'Linear.backward: dw'.
     source: where the expected values come from, e.g. 'numeric gradient of Linear.forward'.
+    hint: a sentence on the usual cause, shown last when the check fails.
     """
     __tracebackhide__ = True
     check_shape(what, got, np.shape(expected))
@@ -68,10 +96,14 @@ def check_close(what, got, expected, source, tolerance=GRADIENT_TOLERANCE):
     error = relative_error(got, expected)
     if error <= tolerance:
         return
-    lines = [f"{what} is wrong: relative error {error:.2e}, must be below {tolerance:.0e}.",
+    scale = scale_error(got, expected)
+    lines = [f"{what} is {scale}." if scale else f"{what} is wrong.",
+             f"  relative error {error:.2e}, must be below {tolerance:.0e}",
              f"  expected ({source}):", _show(expected), "  got:", _show(got)]
     if got.size > 1:
         worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
         lines.append(f"  largest difference at index {tuple(int(i) for i in worst)}: "
                      f"expected {expected[worst]:.6g}, got {got[worst]:.6g}")
+    if hint:
+        lines.append(f"  hint: {hint}")
     raise AssertionError("\n".join(lines))
