@@ -18,6 +18,10 @@ from utils.data_processing import get_cifar10_data
 from utils.download_cifar10 import BATCH_FILES, DataError, fetch, main
 
 ROWS_PER_BATCH = 4
+# What an error must tell: the command, and the folder to run it in (the one
+# holding utils/; a student's folder has no Makefile, so never `make data`).
+REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reference")
+FETCH_ADVICE = f"run `python -m utils.download_cifar10` in {REFERENCE} "
 
 
 @pytest.fixture(autouse=True)
@@ -195,7 +199,7 @@ def test_get_cifar10_data_names_the_command_when_a_batch_is_missing(tmp_path):
     folder = make_folder(tmp_path / "cifar-10-batches-py", names=BATCH_FILES[:-1])
     with pytest.raises(DataError, match="test_batch") as info:
         get_cifar10_data(folder)
-    assert "make data" in str(info.value)
+    assert FETCH_ADVICE in str(info.value) and "make data" not in str(info.value)
 
 
 def garbage(path):
@@ -213,7 +217,9 @@ def test_corrupt_batch_gives_a_data_error_without_the_pickle_traceback(tmp_path,
     with pytest.raises(DataError) as info:
         get_cifar10_data(folder)
     error = info.value
-    assert "data_batch_3" in str(error) and "make data" in str(error)
+    assert "data_batch_3" in str(error) and FETCH_ADVICE in str(error)
+    # The command keeps batches that are present, so the damaged folder must go first.
+    assert f"Delete {tmp_path / 'cifar-10-batches-py'} and " in str(error)
     # `raise ... from None`: the unpickling error is not shown to the student.
     assert error.__cause__ is None and error.__suppress_context__
     shown = "".join(traceback.format_exception(error))

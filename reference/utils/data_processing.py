@@ -8,8 +8,8 @@ import zipfile
 
 import numpy as np
 
-from .download_cifar10 import (BATCH_FILES, FETCH_COMMAND, DataError, check_batch,
-                               default_dest, missing_batches)
+from .download_cifar10 import (BATCH_FILES, DataError, check_batch, default_dest, how_to_fetch,
+                               missing_batches)
 
 NUM_TRAIN_IMAGES = 50000
 # The uint8 arrays of the six batches are cached beside them as uncompressed
@@ -29,7 +29,8 @@ def _resolve_folder(dataset_path):
             return folder
     folder = candidates[0]
     raise DataError(f"CIFAR-10 not found in {folder} (missing {', '.join(missing_batches(folder))}). "
-                    f"Run: {FETCH_COMMAND}, or set $CIFAR10_DIR to a cifar-10-batches-py folder.")
+                    f"To fetch it, {how_to_fetch()}; or set $CIFAR10_DIR to a cifar-10-batches-py "
+                    "folder.")
 
 
 def _read_batch(path):

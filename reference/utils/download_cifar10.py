@@ -23,11 +23,22 @@ OFFICIAL_MD5 = "c58f30108f718f92721af3b95e74349a"
 BATCH_FILES = ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
                "data_batch_5", "test_batch")
 ARCHIVE_DIR = "cifar-10-batches-py"
-FETCH_COMMAND = "make data  (or: python -m utils.download_cifar10 --help)"
+FETCH_COMMAND = "python -m utils.download_cifar10"
 
 
 class DataError(Exception):
     """CIFAR-10 is missing or damaged; the message says what to run."""
+
+
+def how_to_fetch():
+    """Words for an error message: run FETCH_COMMAND, and in which folder.
+
+    The folder is the one holding utils/: a student's assignment folder (which
+    has no Makefile), or reference/ in the course repository (whose `make data`
+    runs the same command).
+    """
+    assignment = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return f"run `{FETCH_COMMAND}` in {assignment} (`--help` shows its options)"
 
 
 def default_dest():
@@ -93,11 +104,12 @@ def check_batch(path):
         ok = data.dtype.name == "uint8" and data.ndim == 2 and data.shape[1] == 3072 \
             and len(labels) == data.shape[0]
     except Exception as exc:  # any unpickling failure means a damaged file
-        raise DataError(f"{path} is not a readable CIFAR-10 batch ({type(exc).__name__}). "
-                        f"Run: {FETCH_COMMAND}") from None
+        raise DataError(f"{path} is not a readable CIFAR-10 batch ({type(exc).__name__}): the "
+                        f"file is damaged. Delete {os.path.dirname(path)} and {how_to_fetch()}."
+                        ) from None
     if not ok:
         raise DataError(f"{path} does not hold CIFAR-10 data (uint8 rows of 3072 and labels). "
-                        f"Run: {FETCH_COMMAND}")
+                        f"Delete {os.path.dirname(path)} and {how_to_fetch()}.")
 
 
 def _download(url, target):
