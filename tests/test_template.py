@@ -1,16 +1,15 @@
 """The student template: generated from the reference (never edited by hand),
 with public checks that the reference passes and the untouched template fails."""
-import os
 import re
 import shutil
 import subprocess
 import sys
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from public_checks import run_public_checks
 from tools import make_template
 from tools.markers import contains_marker, solution_regions
 from tools.stub_notebook import ANSWER_PLACEHOLDER
@@ -45,6 +44,7 @@ def fake(tmp_path):
     _write(reference / "utils" / "__init__.py", "")
     _write(reference / "tests" / "test_doubler.py", "def test_nothing():\n    pass\n")
     _write(reference / "STUDENT_README.md", "# Doubling\n")
+    _write(reference / "STUDENT_REQUIREMENTS.txt", "numpy\n")
     _write(reference / "datasets" / "images.bin", "course data, not for students")
     _write(reference / "layers" / "__pycache__" / "doubler.cpython-311.pyc", "cache")
     notebook = nbformat.v4.new_notebook()
@@ -72,7 +72,8 @@ def test_generator_stubs_solutions_and_ships_only_sources(fake):
     assert _generate(fake) == 0
     dest = fake["dest"]
     assert _files(dest) == ["README.md", "classification_nn.ipynb", "layers/__init__.py",
-                            "layers/doubler.py", "tests/test_doubler.py", "utils/__init__.py"]
+                            "layers/doubler.py", "requirements.txt", "tests/test_doubler.py",
+                            "utils/__init__.py"]
     assert (dest / "layers" / "doubler.py").read_text() == FAKE_LAYER.replace(
         "        # BEGIN SOLUTION\n        return 2 * x\n        # END SOLUTION\n",
         '        raise NotImplementedError("Doubler.forward: Return 2 * x.")\n')
@@ -151,36 +152,9 @@ def test_committed_template_is_what_the_generator_writes():
             "or the notebook by hand.")
 
 
-def _run_public_checks(assignment):
-    """Run `python -m pytest tests` in `assignment` as a student would.
-
-    Returns (exit code, {'module::test': (outcome, message)}, printed output).
-    """
-    report = assignment / ".public-checks.xml"
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider",
-         f"--junitxml={report}"],
-        cwd=assignment, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-    try:
-        suite = ElementTree.parse(report).getroot().find("testsuite")
-    finally:
-        report.unlink(missing_ok=True)
-    outcomes = {}
-    for case in suite.iter("testcase"):
-        # classname is the module's dotted path from pytest's rootdir, which differs
-        # between the reference and a copy of the template: keep the module's name.
-        module = case.get("classname").rsplit(".", 1)[-1]
-        name = f"{module}::{case.get('name')}"
-        problems = [child for child in case if child.tag in ("failure", "error", "skipped")]
-        outcomes[name] = ((problems[0].tag, problems[0].get("message", "")) if problems
-                          else ("passed", ""))
-    return result.returncode, outcomes, result.stdout + result.stderr
-
-
 @pytest.fixture(scope="module")
 def reference_outcomes():
-    return _run_public_checks(ROOT / "reference")
+    return run_public_checks(ROOT / "reference")
 
 
 def test_reference_passes_every_public_check(reference_outcomes):
@@ -194,7 +168,7 @@ def test_untouched_template_fails_every_public_check_naming_the_function(tmp_pat
                                                                           reference_outcomes):
     assignment = tmp_path / "assignment"
     shutil.copytree(TEMPLATE, assignment)
-    code, outcomes, output = _run_public_checks(assignment)
+    code, outcomes, output = run_public_checks(assignment)
     # 1 = tests failed; 2-5 would mean an interrupted session, an internal or usage
     # error, or nothing collected: a crash a student could not read.
     assert code == 1, output

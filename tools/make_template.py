@@ -3,7 +3,9 @@
     python -m tools.make_template [--check] [--reference DIR] [--notebook PATH] [--dest DIR]
 
 Ships the folders in SHIPPED_DIRS (Python files with their solution regions
-stubbed, everything else copied), the student README and the stubbed notebook.
+stubbed, everything else copied), the ROOT_FILES (the student README, its
+`{{NAME}}` placeholders filled with the grader's numbers by tools.student_readme,
+and the requirements file) and the stubbed notebook.
 Nothing else in the reference is copied, so local material such as datasets/
 never reaches students. The template is built in a temporary folder that
 replaces DEST only once everything succeeded: an error leaves DEST untouched.
@@ -27,10 +29,13 @@ from .errors import TemplateError
 from .markers import contains_marker
 from .stub_notebook import student_notebook
 from .stub_python import stub_python
+from .student_readme import fill
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DIRS = ("layers", "utils", "tests")
-README = ("STUDENT_README.md", "README.md")  # (name in the reference, name in the template)
+# Files at the template's root: (name in the reference, name in the template, fill placeholders).
+ROOT_FILES = (("STUDENT_README.md", "README.md", True),
+              ("STUDENT_REQUIREMENTS.txt", "requirements.txt", False))
 NOTEBOOK = "classification_nn.ipynb"
 # Never shipped, wherever they appear: caches and editor litter, not sources.
 IGNORED_NAMES = ("__pycache__", ".pytest_cache", ".ipynb_checkpoints")
@@ -59,9 +64,14 @@ def _write(path, text):
         f.write(text)
 
 
-def _ship_file(source, target, shown_as):
-    """Copy one file, stubbing solutions in Python and refusing markers anywhere else."""
+def _ship_file(source, target, shown_as, placeholders=False):
+    """Copy one file, stubbing solutions in Python and refusing markers anywhere else.
+
+    placeholders: fill the file's `{{NAME}}` placeholders with the grader's values.
+    """
     text = _read(source)
+    if placeholders:
+        text = fill(text, shown_as)
     if source.suffix == ".py":
         text = stub_python(text, shown_as)
     elif contains_marker(text):
@@ -79,8 +89,11 @@ def build(reference, notebook, dest):
         for relative in _files(reference / folder):
             _ship_file(reference / folder / relative, dest / folder / relative,
                        shown_as=_display(reference / folder / relative))
-    readme_source, readme_target = README
-    _ship_file(reference / readme_source, dest / readme_target, _display(reference / readme_source))
+    for source, target, placeholders in ROOT_FILES:
+        if not (reference / source).is_file():
+            raise FileNotFoundError(f"{_display(reference / source)} is missing: "
+                                    f"the template ships it as {target}")
+        _ship_file(reference / source, dest / target, _display(reference / source), placeholders)
     master = nbformat.read(notebook, as_version=4)
     stubbed = student_notebook(master, _display(notebook))
     nbformat.validate(stubbed)
