@@ -10,8 +10,12 @@ runs run_autograder (copied to /autograder/run_autograder) per submission.
                                (without this builder)
     reference/layers/, reference/utils/
                                the scaffold the grader copies for the worker and imports
+    notebooks/classification_nn.ipynb, scripts/reference_selfcheck.py
+                               the master notebook and the script setup.sh grades the
+                               reference submission with, at the end of the build
+    scripts/check_pins.py      setup.sh's check that the interpreter satisfies the pins
 
-Nothing else: not the reference's public tests, the notebooks or this
+Nothing else: not the reference's public tests, the student notebook or this
 project's tests. The zip is reproducible: the same files give the same bytes.
 """
 import argparse
@@ -27,6 +31,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = ("setup.sh", "run_autograder")
 # Folders copied whole (relative to the repository and to the zip's root).
 TREES = ("grader", "gradescope", "reference/layers", "reference/utils")
+# Single files, for setup.sh: its interpreter check and its self-check (which
+# grades the reference with the master notebook). The grader's sandbox keeps
+# every folder of the source but .venv from student code, these included.
+FILES = ("notebooks/classification_nn.ipynb", "scripts/check_pins.py",
+         "scripts/reference_selfcheck.py")
 SKIP = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store")
 # Used here, at build time, and never on Gradescope (the scripts go in rendered).
 BUILD_ONLY = ("gradescope/build.py", "gradescope/requirements.py",
@@ -66,10 +75,9 @@ def contents():
     lines = requirements()
     entries = [(script, render(script, minimum_python(lines)).encode(), True) for script in SCRIPTS]
     entries.append(("requirements.txt", requirements_txt().encode(), False))
-    for tree in TREES:
-        for rel in _tree_files(tree):
-            with open(os.path.join(ROOT, rel), "rb") as f:
-                entries.append((rel.replace(os.sep, "/"), f.read(), False))
+    for rel in [rel for tree in TREES for rel in _tree_files(tree)] + list(FILES):
+        with open(os.path.join(ROOT, rel), "rb") as f:
+            entries.append((rel.replace(os.sep, "/"), f.read(), False))
     return sorted(entries)
 
 

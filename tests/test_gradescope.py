@@ -95,9 +95,12 @@ def test_zip_holds_the_scripts_at_its_root_and_only_what_grading_needs(names):
                    "gradescope/autograde.py", "reference/layers/linear.py",
                    "reference/utils/download_cifar10.py"):
         assert needed in names
-    unwanted = [n for n in names if n.startswith(("reference/tests/", "tests/", "notebooks/",
-                                                  "student_template/", "data/"))
-                or "__pycache__" in n or n.endswith((".pyc", ".ipynb"))]
+    # setup.sh's own files: its interpreter check, and its self-check with the master notebook.
+    for name in build.FILES:
+        assert name in names
+    unwanted = [n for n in names if n not in build.FILES and (
+        n.startswith(("reference/tests/", "tests/", "notebooks/", "scripts/", "student_template/",
+                      "data/")) or "__pycache__" in n or n.endswith((".pyc", ".ipynb")))]
     assert not unwanted
 
 
@@ -188,6 +191,65 @@ def test_build_is_reproducible(tmp_path, autograder_zip):
     again = tmp_path / "again.zip"
     build.build(str(again))
     assert again.read_bytes() == autograder_zip.read_bytes()
+
+
+# --- setup.sh: everything but installing, then the self-check ---------------
+
+def run_setup(root, cifar10_dir, skip_notebook=True, **env):
+    """Run root/source/setup.sh as Gradescope does, on this venv (AUTOGRADER_PYTHON: no
+    installing) and CIFAR-10 copied from `cifar10_dir`; returns the finished process."""
+    environment = {**os.environ, "AUTOGRADER_PYTHON": sys.executable, "CIFAR10_SOURCE": cifar10_dir,
+                   **env}
+    for name in ("GRADER_SKIP_NOTEBOOK", "AUTOGRADER_SELF_CHECK", "CIFAR10_DIR"):
+        if name not in env:
+            environment.pop(name, None)
+    if skip_notebook:
+        environment["GRADER_SKIP_NOTEBOOK"] = "1"
+    return subprocess.run(["bash", str(root / "source" / "setup.sh")], check=False,
+                          cwd=root / "source", env=environment, capture_output=True, text=True,
+                          timeout=900)
+
+
+def test_setup_checks_the_pins_fetches_data_and_self_checks_the_reference(autograder_root, cifar10_dir):
+    proc = run_setup(autograder_root, cifar10_dir)
+    out = proc.stdout
+    assert proc.returncode == 0, out + proc.stderr
+    assert re.search(r"check_pins: Python 3\.\d+\.\d+ satisfies all \d+ pins", out)
+    assert (autograder_root / "source" / "data" / "cifar-10-batches-py" / "test_batch").is_file()
+    lines = [line for line in out.splitlines() if line.startswith("self-check:")]
+    assert lines[0] == ("self-check: grading the reference submission (layers/, utils/ and the "
+                        "master notebook) as an upload")
+    assert "layer checks only (GRADER_SKIP_NOTEBOOK=1" in lines[1]
+    assert re.fullmatch(r"self-check: score 60/60 in \d+ s", lines[2]), lines
+    assert lines[3:] == ["self-check: passed: the reference scores full marks"]
+    assert out.rstrip().endswith("setup.sh: done")
+
+
+def test_setup_fails_the_build_when_grading_is_broken(autograder_root, cifar10_dir):
+    (autograder_root / "source" / "gradescope" / "autograde.py").unlink()  # a broken zip
+    proc = run_setup(autograder_root, cifar10_dir)
+    assert proc.returncode != 0
+    assert "self-check: !! GRADING IS BROKEN" in proc.stdout
+    assert "setup.sh: done" not in proc.stdout
+
+
+def test_setup_self_check_can_be_skipped(autograder_root, cifar10_dir):
+    proc = run_setup(autograder_root, cifar10_dir, AUTOGRADER_SELF_CHECK="0")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "self-check skipped (AUTOGRADER_SELF_CHECK=0)" in proc.stdout
+    assert "self-check: grading" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_setup_self_check_with_the_notebook_prints_accuracies_and_full_marks(autograder_root,
+                                                                              cifar10_dir):
+    proc = run_setup(autograder_root, cifar10_dir, skip_notebook=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("self-check:")]
+    assert re.fullmatch(r"self-check: best_net's validation accuracy 0\.\d{3} \(over 0\.40\), "
+                        r"test accuracy 0\.\d{3} \(over 0\.35\)", lines[1]), lines
+    assert re.fullmatch(r"self-check: score 100/100 in \d+ s", lines[2]), lines
+    assert lines[-1] == "self-check: passed: the reference scores full marks"
 
 
 # --- run_autograder on uploads ---------------------------------------------
