@@ -61,6 +61,22 @@ HYPERPARAM_RANGES = {"lr": (1e-6, 10.0), "weight_decay": (0.0, 1.0),
 # points from run to run (validation has only 250 images).
 CLAIM_TOLERANCE = 0.05
 
+# How much of a notebook the grader reads (grader/notebook/read.py), so that a
+# notebook of any size is read in bounded time. Each is far above real notebooks:
+# the course's has about 40 cells, students' with tuning loops a few hundred; a
+# cell's outputs are a few streams and figures (nbclient merges consecutive
+# prints), a grid search with a plot per setting makes dozens; 1500 epochs of
+# Trainer output are about 3000 lines, 75,000 characters. What is cut: cells past
+# the first NOTEBOOK_MAX_CELLS, all but a cell's last NOTEBOOK_MAX_OUTPUTS outputs
+# (an error and the final prints come last), all but an output's last
+# NOTEBOOK_MAX_TEXT characters (the accuracy printed last is the one read), and
+# the inline answer after INLINE_ANSWER_CHARS characters (an answer is a line or
+# a few bullets; the explanation after it is not read).
+NOTEBOOK_MAX_CELLS = 5000
+NOTEBOOK_MAX_OUTPUTS = 500
+NOTEBOOK_MAX_TEXT = 200_000
+INLINE_ANSWER_CHARS = 5000
+
 # Resource limits of every process that runs student code (worker and kernel),
 # set soft = hard so student code cannot raise them. Wall-clock time limits
 # above do most of the work; these stop what a clock cannot: memory and disk

@@ -137,11 +137,15 @@ def test_inline_question(notebook, report):
     assert notebook.submitted, notebook.problem
     source = notebook.execution.notebook if notebook.execution else None
     answer = read.inline_answer(source) if source is not None else None
-    chosen = read.choices(answer) if answer else set()
-    assert chosen, "The inline question has no answer (write the numbers of your choices)."
-    # Each right choice earns half; each wrong one takes half back.
+    assert answer, ("The inline question has no answer: write the numbers of your choices "
+                    "after 'Your Answer:' (in the question's cell or the cell after it).")
+    chosen = read.choices(answer)
+    assert chosen, ("The inline question's answer names no option: start it with the numbers "
+                    "of your choices ('Your Answer: <numbers>'), then explain.")
+    # Each right choice earns half and each wrong one takes half back, so that
+    # choosing every option is no better than choosing one right option.
     right, wrong = len(chosen & EXPECTED_CHOICES), len(chosen - EXPECTED_CHOICES)
     credit = (right - wrong) / len(EXPECTED_CHOICES)
     report.credit("answer", credit, "" if credit == 1 else
-                  f"Your answer {sorted(chosen)} is not fully right: "
-                  "think about what reduces overfitting.")
+                  f"Your answer was read as option(s) {', '.join(map(str, sorted(chosen)))}, "
+                  "which is not fully right: think about what reduces overfitting.")
