@@ -226,6 +226,18 @@ def test_corrupt_batch_gives_a_data_error_without_the_pickle_traceback(tmp_path,
     assert shown.count("Traceback") == 1 and "During handling" not in shown
 
 
+def test_a_batch_from_a_newer_numpy_asks_for_an_upgrade_not_a_new_download(tmp_path):
+    folder = make_folder(tmp_path / "cifar-10-batches-py")
+    # What numpy before 1.26 meets in a batch pickled by numpy 2: a numpy module it lacks.
+    with open(os.path.join(folder, "data_batch_2"), "wb") as f:
+        f.write(b"\x80\x02cnumpy._core_of_the_future\n_reconstruct\nq\x00.")
+    with pytest.raises(DataError) as info:
+        get_cifar10_data(folder)
+    assert "data_batch_2 was saved by a newer numpy than this Python's numpy " in str(info.value)
+    assert "python -m pip install --upgrade numpy" in str(info.value)
+    assert "Delete" not in str(info.value)
+
+
 def test_fetch_rejects_a_batch_that_is_not_cifar10_data(tmp_path):
     folder = make_folder(tmp_path / "cifar-10-batches-py")
     with open(os.path.join(folder, "test_batch"), "wb") as f:

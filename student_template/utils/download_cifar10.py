@@ -103,7 +103,16 @@ def check_batch(path):
         data, labels = batch[b"data"], batch[b"labels"]
         ok = data.dtype.name == "uint8" and data.ndim == 2 and data.shape[1] == 3072 \
             and len(labels) == data.shape[0]
-    except Exception as exc:  # any unpickling failure means a damaged file
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("numpy"):
+            raise DataError(f"{path} is not a readable CIFAR-10 batch ({exc}). "
+                            f"Delete {os.path.dirname(path)} and {how_to_fetch()}.") from None
+        # Arrays pickled by numpy 2 name numpy._core, which numpy before 1.26 lacks.
+        import numpy
+        raise DataError(f"{path} was saved by a newer numpy than this Python's numpy "
+                        f"{numpy.__version__} ({exc}); the file itself is fine. Upgrade numpy: "
+                        "python -m pip install --upgrade numpy") from None
+    except Exception as exc:  # any other unpickling failure means a damaged file
         raise DataError(f"{path} is not a readable CIFAR-10 batch ({type(exc).__name__}): the "
                         f"file is damaged. Delete {os.path.dirname(path)} and {how_to_fetch()}."
                         ) from None
