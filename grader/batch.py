@@ -339,6 +339,8 @@ def main(argv=None):
     finally:
         signal.signal(signal.SIGTERM, previous)
     _write_text(os.path.join(out, GRADEBOOK), gradebook(entries, out))
+    from .class_report import write_report  # matplotlib, only now that grading is over
+    write_report(entries, out)
     done = sum(1 for e in entries if finished(os.path.join(out, e.student)))
     print(f"{done}/{len(entries)} graded; gradebook: {os.path.join(out, GRADEBOOK)}", file=sys.stderr)
     return 0 if complete else 130

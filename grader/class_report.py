@@ -1,0 +1,339 @@
+"""OUT_DIR/report.html: a graded class at a glance, for the instructor.
+
+`python -m grader batch` writes it beside gradebook.csv, from the same
+per-student results.json files. It is one self-contained page (inline CSS,
+plots as base64 PNGs, no script, nothing fetched), so it opens offline and can
+be mailed around. It shows:
+
+  - the score distribution (histogram and summary numbers),
+  - each check's failure rate, checks ordered by number,
+  - the grading times (time-limit kills marked),
+  - the most common feedback lines, numbers replaced by '#' so that
+    "accuracy is 0.352" and "accuracy is 0.371" count as one message,
+  - who needs attention: 0 scores, grader errors, time-limit kills.
+
+render() is pure: records in, HTML out. write_report() reads the results the
+batch wrote and writes the file.
+"""
+import base64
+import html
+import io
+import os
+import re
+import statistics
+import sys
+from collections import Counter
+from dataclasses import dataclass
+
+REPORT = "report.html"
+TIME_LIMIT_ERROR = "time limit"  # extra_data.batch.error of a submission the batch killed
+TOP_MESSAGES = 15
+LINES_PER_OUTPUT = 6  # a test's feedback lines counted; past that it is a traceback
+MESSAGE_CHARS = 240
+# A number standing alone (not part of a word such as float64 or linear2):
+# integers, decimals, exponents, with a sign.
+NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])")
+
+
+@dataclass
+class Record:
+    """One student's row: who, and the results.json the batch wrote (None: not graded yet)."""
+    student: str
+    name: str = ""
+    results: dict = None
+
+
+# --- what the results say ---------------------------------------------------
+
+def _extra(results):
+    return results.get("extra_data") or {}
+
+
+def _batch(results):
+    return _extra(results).get("batch") or {}
+
+
+def _check(test):
+    return (test.get("extra_data") or {}).get("check") or test["name"]
+
+
+def _number_key(number):
+    """'1.10' after '1.9': dotted numbers compared part by part."""
+    return [(0, int(p)) if p.isdigit() else (1, p) for p in str(number).split(".")]
+
+
+def max_total(graded):
+    """The assignment's total points: the largest sum of max_score any student's results hold."""
+    return max((sum(t["max_score"] for t in r.results["tests"]) for r in graded), default=0)
+
+
+def check_rows(graded):
+    """[(number, name, max_score, failed, ran)] per check, ordered by check number.
+
+    failed: students who scored below max_score; ran: students whose results hold the check
+    (a submission that could not be graded has no checks at all).
+    """
+    seen, failed, ran = {}, Counter(), Counter()
+    for record in graded:
+        for test in record.results["tests"]:
+            check = _check(test)
+            seen.setdefault(check, (str(test.get("number", "")), test["name"], test["max_score"]))
+            ran[check] += 1
+            failed[check] += test["score"] < test["max_score"]
+    order = sorted(seen, key=lambda c: (_number_key(seen[c][0]), c))
+    return [(*seen[c], failed[c], ran[c]) for c in order]
+
+
+def normalise(message):
+    """A feedback line with its numbers replaced by '#' and its spaces collapsed."""
+    return " ".join(NUMBER.sub("#", message).split())
+
+
+def common_messages(graded, limit=TOP_MESSAGES):
+    """[(students, check label, normalised line, one real example)], most common first.
+
+    Each failed check's feedback is taken line by line; a student counts once
+    per (check, line).
+    """
+    counts, examples = Counter(), {}
+    for record in graded:
+        for test in record.results["tests"]:
+            if test["score"] >= test["max_score"]:
+                continue
+            label = f"{test.get('number', '')} {test['name']}".strip()
+            lines = [ln.strip() for ln in (test.get("output") or "").splitlines() if ln.strip()]
+            for key in {(label, normalise(line)) for line in lines[:LINES_PER_OUTPUT]}:
+                counts[key] += 1
+                examples.setdefault(key, next(ln for ln in lines if normalise(ln) == key[1]))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(n, label, message, examples[(label, message)]) for (label, message), n in ranked[:limit]]
+
+
+def attention(graded):
+    """[(record, [reasons])] of students to look at: time-limit kills, grader errors, 0 scores."""
+    flagged = []
+    for record in graded:
+        results, reasons = record.results, []
+        error = _batch(record.results).get("error") or _extra(results).get("error") or ""
+        if error == TIME_LIMIT_ERROR:
+            reasons.append("killed at the time limit")
+        elif error:
+            reasons.append(f"grader error: {error}")
+        if results.get("score", 0) == 0:
+            reasons.append("scored 0" + ("" if results.get("tests") else " (no check ran)"))
+        if reasons:
+            flagged.append((record, reasons))
+    return flagged
+
+
+def summary(records):
+    """{label: value} of the numbers at the top of the page."""
+    graded = [r for r in records if r.results is not None]
+    scores = [r.results["score"] for r in graded]
+    total = max_total(graded)
+    errors = [_batch(r.results).get("error") or _extra(r.results).get("error") for r in graded]
+    numbers = {
+        "submissions": len(records),
+        "graded": len(graded),
+        "mean score": f"{statistics.mean(scores):.1f} / {total:g}" if scores else "-",
+        "median score": f"{statistics.median(scores):g} / {total:g}" if scores else "-",
+        "full marks": sum(total > 0 and s >= total for s in scores),
+        "scored 0": sum(s == 0 for s in scores),
+        "grader errors": sum(bool(e) and e != TIME_LIMIT_ERROR for e in errors),
+        "time-limit kills": sum(e == TIME_LIMIT_ERROR for e in errors),
+    }
+    if len(graded) < len(records):
+        numbers["not graded yet"] = len(records) - len(graded)
+    return numbers
+
+
+# --- plots --------------------------------------------------------------------
+
+def _png(figure):
+    """The figure as PNG bytes (no pyplot: no global state, no display needed)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _figure(width, height):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def score_histogram(scores, total):
+    """PNG: how many students got each score, in bins of a twentieth of the total."""
+    figure, ax = _figure(10, 3)
+    top = total or max(scores, default=1) or 1
+    edges = [top * i / 20 for i in range(21)]
+    ax.hist(scores, bins=edges, color="#4c72b0", edgecolor="white")
+    ax.set_xlim(0, top)
+    ax.set_xlabel(f"score (out of {top:g})")
+    ax.set_ylabel("students")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    return _png(figure)
+
+
+def failure_chart(rows):
+    """PNG: the share of students losing points on each check, first check on top."""
+    figure, ax = _figure(10, 0.9 + 0.3 * max(len(rows), 1))
+    labels = [f"{number} {name}"[:48] for number, name, *_ in rows]
+    shares = [100 * failed / ran if ran else 0 for *_, failed, ran in rows]
+    positions = range(len(rows))
+    ax.barh(positions, shares, color="#c44e52")
+    ax.set_yticks(list(positions), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("students who lost points (%)")
+    for position, share, (*_, failed, ran) in zip(positions, shares, rows):
+        ax.text(min(share + 1, 88), position, f"{failed}/{ran}", va="center", fontsize=8)
+    return _png(figure)
+
+
+def time_histogram(times, killed):
+    """PNG: grading wall times in seconds, time-limit kills stacked in another colour."""
+    figure, ax = _figure(10, 2.6)
+    values = times + killed
+    high = max(values, default=1) or 1
+    edges = [high * i / 30 for i in range(31)]
+    ax.hist([times, killed], bins=edges, stacked=True, color=["#55a868", "#c44e52"],
+            label=["graded", "killed at the time limit"], edgecolor="white")
+    ax.set_xlabel("wall time per submission (s)")
+    ax.set_ylabel("students")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    if killed:
+        ax.legend(fontsize=8)
+    return _png(figure)
+
+
+# --- the page -------------------------------------------------------------------
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
+       max-width: 1000px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+.numbers { display: flex; flex-wrap: wrap; gap: 0.6em; margin: 1em 0; }
+.numbers div { background: #f4f6f8; border-radius: 6px; padding: 0.5em 0.9em; }
+.numbers b { display: block; font-size: 1.3em; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+th, td { text-align: left; padding: 0.3em 0.6em; border-bottom: 1px solid #eee; vertical-align: top; }
+td.n { text-align: right; white-space: nowrap; } .muted { color: #777; }
+code { font-size: 0.95em; white-space: pre-wrap; word-break: break-word; }
+img { max-width: 100%; }
+"""
+
+
+def _e(text):
+    return html.escape(str(text), quote=True)
+
+
+def _img(png, alt):
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _table(header, rows):
+    """An HTML table; cells are (text, css class) or plain text, all escaped."""
+    def cell(tag, value):
+        text, css = value if isinstance(value, tuple) else (value, "")
+        return f'<{tag}{f" class={css!r}" if css else ""}>{_e(text)}</{tag}>'
+    head = "".join(cell("th", h) for h in header)
+    body = "".join("<tr>" + "".join(cell("td", c) for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _checks_section(rows):
+    if not rows:
+        return "<p class=muted>No check ran for any student.</p>"
+    table = _table(["#", "check", "points", "lost points", "share"],
+                   [(n, name, (f"{points:g}", "n"), (f"{failed}/{ran}", "n"),
+                     (f"{100 * failed / ran:.0f}%" if ran else "-", "n"))
+                    for n, name, points, failed, ran in rows])
+    return _img(failure_chart(rows), "share of students losing points per check") + table
+
+
+def _messages_section(graded):
+    messages = common_messages(graded)
+    if not messages:
+        return "<p class=muted>No feedback: every graded check scored full marks.</p>"
+    rows = [((count, "n"), label, message, example if example != message else "")
+            for count, label, message, example in messages]
+    rows = [(c, label, _clip(m), _clip(x)) for c, label, m, x in rows]
+    return ("<p class=muted>Each failed check's feedback, line by line, numbers replaced by #; "
+            "a student counts once per line.</p>"
+            + _table(["students", "check", "message", "for example"], rows))
+
+
+def _clip(text):
+    return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS - 1] + "…"
+
+
+def _attention_section(graded):
+    flagged = attention(graded)
+    if not flagged:
+        return "<p>Nobody: no 0 score, no grader error, no time-limit kill.</p>"
+    kinds = Counter(reason.split(":")[0].split(" (")[0] for _, reasons in flagged for reason in reasons)
+    counts = ", ".join(f"{kind}: {n}" for kind, n in sorted(kinds.items()))
+    rows = [(r.student, r.name, (f"{r.results.get('score', 0):g}", "n"), _clip("; ".join(reasons)))
+            for r, reasons in sorted(flagged, key=lambda item: item[0].student)]
+    return (f"<p>{len(flagged)} students ({_e(counts)}). Their feedback is in "
+            "OUT_DIR/&lt;student&gt;/feedback.txt, the grader's log beside it.</p>"
+            + _table(["student", "name", "score", "why"], rows))
+
+
+def render(records, title="Class report"):
+    """The report page for `records` (a list of Record) as an HTML string."""
+    graded = [r for r in records if r.results is not None]
+    total = max_total(graded)
+    scores = [r.results["score"] for r in graded]
+    kills = [_batch(r.results).get("error") == TIME_LIMIT_ERROR for r in graded]
+    times = [float(_batch(r.results).get("wall_time", r.results.get("execution_time", 0)))
+             for r in graded]
+    numbers = "".join(f"<div><b>{_e(value)}</b>{_e(label)}</div>"
+                      for label, value in summary(records).items())
+    parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+             f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>",
+             f"<h1>{_e(title)}</h1>", f"<div class=numbers>{numbers}</div>"]
+    if not graded:
+        parts.append("<p>No submission has been graded yet.</p>")
+    else:
+        parts += [
+            "<h2>Scores</h2>", _img(score_histogram(scores, total), "score histogram"),
+            "<h2>Checks: who lost points</h2>", _checks_section(check_rows(graded)),
+            "<h2>Grading time</h2>",
+            _img(time_histogram([t for t, k in zip(times, kills) if not k],
+                                [t for t, k in zip(times, kills) if k]), "grading time histogram"),
+            f"<p class=muted>median {statistics.median(times):.1f} s, longest {max(times):.1f} s, "
+            f"total {sum(times) / 60:.1f} min of grading</p>",
+            "<h2>Most common feedback</h2>", _messages_section(graded),
+            "<h2>Needs attention</h2>", _attention_section(graded)]
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def write_report(entries, out):
+    """Write OUT_DIR/report.html for the batch's entries; returns its path, or None on failure.
+
+    A report that cannot be made must not cost the batch its exit status: the
+    grades and gradebook.csv are already written, so the failure is printed.
+    """
+    from .batch import finished  # here: batch imports this module from its main()
+
+    path = os.path.join(out, REPORT)
+    try:
+        records = [Record(e.student, e.name, finished(os.path.join(out, e.student))) for e in entries]
+        text = render(records, title=f"Class report: {os.path.basename(os.path.normpath(out))}")
+        tmp = f"{path}.partial"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except Exception as exc:  # noqa: BLE001 (reported, and the batch's results stand)
+        print(f"class report not written: {exc!r}", file=sys.stderr)
+        return None
+    print(f"class report: {path}", file=sys.stderr)
+    return path
