@@ -90,8 +90,35 @@ SANDBOX_LIMITS = {
 }
 # Processes the sandbox user may have: a Jupyter kernel needs a few dozen threads.
 SANDBOX_PROCESSES = 128
+# Layers of the sandbox beyond the user switch and the limits (grader/sandbox/):
+# "try" sets one up where the machine allows it and records whether it was in
+# force; "off" never does. Namespaces need root or user namespaces (Gradescope's
+# containers forbid them); Landlock needs Linux 5.13+ (TCP rules 6.7+).
+SANDBOX_NAMESPACES = os.environ.get("GRADER_SANDBOX_NAMESPACES", "try")
+SANDBOX_LANDLOCK = os.environ.get("GRADER_SANDBOX_LANDLOCK", "try")
+# Layers without which no student code runs here: any of "namespaces",
+# "landlock", "no network" (comma-separated in GRADER_SANDBOX_REQUIRE). As root
+# the user switch, and student code being unable to read the grader's files and
+# the real labels (by whichever layer), are always required.
+SANDBOX_REQUIRE = tuple(filter(None, os.environ.get("GRADER_SANDBOX_REQUIRE", "").split(",")))
+# The private /tmp and /dev/shm inside the namespaces (memory-backed), each.
+SANDBOX_TMP_BYTES = 256 * 1024 ** 2
+# What student code inherits from the grader's environment; everything else is dropped.
+PASSED_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # Running as root, student code runs as an unprivileged uid of its own: one of
 # SANDBOX_SLOTS uids from SANDBOX_UID_BASE, never shared by two gradings at once
 # (gradings side by side must not be able to signal or read each other).
 SANDBOX_UID_BASE = 61000
 SANDBOX_SLOTS = 64
+
+# The notebook's kernel, seen from the grader: seconds it may take to start,
+# the largest message the grader accepts from it (a figure is well under 1 MB),
+# and the outputs kept, per cell (its last ones) and in all.
+KERNEL_START_TIMEOUT = _seconds("KERNEL_START_TIMEOUT", 60)
+NOTEBOOK_MESSAGE_BYTES = 16 * 1024 ** 2
+NOTEBOOK_OUTPUT_BYTES_PER_CELL = 8 * 1024 ** 2
+NOTEBOOK_OUTPUT_BYTES = 64 * 1024 ** 2
+# best_net as the kernel sends it after a cell: seconds allowed, and its size
+# (a best_net of 4096 hidden units is about 100 MB of float64).
+EXTRACT_TIMEOUT = _seconds("EXTRACT_TIMEOUT", 30)
+EXTRACT_MAX_BYTES = 160 * 1024 ** 2

@@ -1,6 +1,7 @@
 """Grade one submission folder: prepare the worker, run the checks, write results."""
 import contextlib
 import io
+import json
 import os
 import tempfile
 import time
@@ -10,13 +11,12 @@ import pytest
 from utils.download_cifar10 import default_dest  # the reference's (see grader/__init__.py)
 
 from . import results as results_mod
-from . import sandbox
 from .notebook.data import without_test_labels
-from .notebook.execute import sandbox_kernel
 from .notebook.run import run as run_notebook
 from .plugin import GradingPlugin
-from .runners import ReferenceRunner, WorkerRunner, worker_env
-from .submission import NOTEBOOK, ROOT, build_workdir, inspect
+from .runners import ReferenceRunner, WorkerRunner
+from .sandbox import Sandbox, SandboxRefused, become_subreaper, kill_descendants, remove_tree
+from .submission import NOTEBOOK, REFERENCE, ROOT, build_workdir, inspect
 
 CHECKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
 
@@ -43,7 +43,7 @@ def run_checks(student, reference, run_notebook, log, skip_notebook=False):
     return plugin.results, plugin.notebook_result
 
 
-def _tail(path, limit=4000):
+def _tail(path, limit):
     try:
         with open(path, "rb") as f:
             f.seek(0, os.SEEK_END)
@@ -61,36 +61,41 @@ def cifar10_dir():
     return ours if os.path.isdir(ours) else default_dest()
 
 
-def _run_sandboxed(sub, workdir, log, skip_notebook):
-    """Lay out the sandbox in `workdir` and run the checks; returns (checks, NotebookResult or None)."""
-    sub_dir, worker_main = build_workdir(sub, workdir)
+def _hidden(real_data):
+    """Paths student code must not be able to read: the probe checks each."""
+    return [ROOT, os.path.join(ROOT, "grader", "checks"), os.path.join(REFERENCE, "layers", "linear.py"),
+            real_data, os.path.join(real_data, "test_batch")]
+
+
+def _run_sandboxed(sub, workdir, log, skip_notebook, extra):
+    """Claim the sandbox in `workdir`, lay it out, run the checks; returns (checks, NotebookResult or None)."""
     real_data = cifar10_dir()
-    os.environ["CIFAR10_DIR"] = real_data  # for the grader's own accuracy measurements
-    data_dir = without_test_labels(real_data, os.path.join(workdir, "cifar-10-batches-py"))
-    sandbox.prepare(workdir, sub_dir, real_data)
-    env = worker_env(sub_dir, CIFAR10_DIR=data_dir)
-    worker_log = os.path.join(workdir, "worker.log")
-    student = WorkerRunner(sub_dir, worker_log, worker_main, env=env)
-    notebook_path = os.path.join(sub.root, NOTEBOOK) if NOTEBOOK in sub.used else None
-
-    def launch(copies=()):
-        return sandbox.launcher(sandbox.sandbox_user(), sandbox.limits(), copies)
-
+    sandbox = Sandbox.claim(workdir, hidden=_hidden(real_data))
+    extra["sandbox"] = {**sandbox.describe(), "off": sandbox.layers.off()}
+    worker_log = open(os.path.join(sandbox.private, "worker.log"), "ab")
+    student = None
     try:
-        with open(worker_log, "ab") as kernel_log:
-            def notebook():
-                km = sandbox_kernel(os.path.join(workdir, "kernels"), launch,
-                                    os.path.join(sub_dir, ".kernel-connection.json"))
-                return run_notebook(notebook_path, sub_dir, env, kernel_log, km=km)
-            return run_checks(student, ReferenceRunner(), notebook, log, skip_notebook)
+        log.write(f"--- sandbox: {json.dumps(sandbox.describe())}\n")
+        worker_main = build_workdir(sub, sandbox)
+        without_test_labels(real_data, sandbox.data_dir)
+        sandbox.give_home()
+        student = WorkerRunner(sandbox, worker_main, worker_log)
+        notebook_path = os.path.join(sub.root, NOTEBOOK) if NOTEBOOK in sub.used else None
+
+        def notebook():
+            return run_notebook(notebook_path, sandbox, worker_log)
+        os.environ["CIFAR10_DIR"] = real_data  # for the grader's own accuracy measurements
+        return run_checks(student, ReferenceRunner(), notebook, log, skip_notebook)
     finally:
-        student.close()
-        leftovers = sandbox.kill_descendants()
-        if sandbox.why_no_user:
-            log.write(f"--- sandbox: no user switch: {sandbox.why_no_user[0]}\n")
-        log.write(f"--- processes left behind by student code, killed: {leftovers}\n")
-        log.write("--- worker and kernel output (student prints, last 4000 bytes) ---\n")
-        log.write(_tail(worker_log) + "\n")
+        if student is not None:
+            student.close()
+        leftovers = kill_descendants()
+        outcome = sandbox.close()
+        worker_log.close()
+        log.write(f"--- processes left behind by student code, killed: {leftovers}; "
+                  f"sandbox clean-up: {outcome}\n")
+        log.write("--- worker and kernel output (student prints, last 64 KB) ---\n")
+        log.write(_tail(os.path.join(sandbox.private, "worker.log"), 64 * 1024) + "\n")
 
 
 def grade(submission_path, results_path=None, log=None, skip_notebook=False):
@@ -104,21 +109,33 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False):
     """
     log = log or io.StringIO()
     start = time.monotonic()
-    sandbox.become_subreaper()
+    become_subreaper()
     try:
         if not os.path.isdir(submission_path):
             raise FileNotFoundError(f"submission folder not found: {submission_path}")
         sub = inspect(submission_path)
-        with tempfile.TemporaryDirectory(prefix="grader-") as workdir:
-            checks, notebook = _run_sandboxed(sub, workdir, log, skip_notebook)
-        output, extra = sub.summary(), {"used": sub.used, "missing": sub.missing,
-                                        "ignored": sub.ignored}
+        extra = {"used": sub.used, "missing": sub.missing, "ignored": sub.ignored}
+        workdir = tempfile.mkdtemp(prefix="grader-")
+        try:
+            checks, notebook = _run_sandboxed(sub, workdir, log, skip_notebook, extra)
+        finally:
+            remove_tree(workdir)
+        output = sub.summary()
+        if os.geteuid() != 0 and extra["sandbox"]["off"]:
+            output += "\nNot run as root, so some protections were off: " + "; ".join(extra["sandbox"]["off"]) + "."
         if notebook is not None:
             extra["notebook"] = {"accuracy": notebook.accuracy, "claims": notebook.claims,
                                  "integrity": notebook.integrity()}
             if notebook.integrity():
                 output += "\nNote: " + "; ".join(notebook.integrity()) + "."
         results = results_mod.build(checks, output, time.monotonic() - start, extra_data=extra)
+    except SandboxRefused as exc:
+        log.write(traceback.format_exc())
+        message = (f"The autograder is misconfigured, so your submission was not run (this is not "
+                   f"a problem with your submission; please tell the course staff). For the "
+                   f"instructor: {exc}")
+        results = results_mod.build([], message, time.monotonic() - start,
+                                    extra_data={"error": "sandbox refused", "sandbox_refused": str(exc)})
     except Exception as exc:
         log.write(traceback.format_exc())
         results = results_mod.build([], f"The grader could not grade this submission: {exc}",

@@ -11,12 +11,9 @@ import subprocess
 import sys
 import time
 
-from . import config, sandbox
+from . import config
+from .sandbox import SETUP_FAILED, descendants, signal_each
 from .worker import probes, wire
-
-WORKER_MAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker", "main.py")
-# What the worker inherits from our environment; everything else is dropped.
-PASSED_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 class StudentError(Exception):
@@ -34,6 +31,11 @@ class WorkerFailure(Exception):
     """The worker died or ran out of time; the message says which and where."""
 
 
+class SandboxBroken(RuntimeError):
+    """A sandbox layer that was in force when grading began could not be set up for a
+    later process: the grading stops rather than run student code unprotected."""
+
+
 class ReferenceRunner:
     """Runs probes on the reference layers, imported in this (trusted) process."""
 
@@ -44,37 +46,26 @@ class ReferenceRunner:
         pass
 
 
-def worker_env(home, **extra):
-    """The environment student code runs with: ours scrubbed, threads bounded, plus `extra`."""
-    env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
-    # USER too: the sandbox uid has no passwd entry for getpass to find.
-    env.update(HOME=home, USER="student", LOGNAME="student", PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1",
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", **extra)
-    return env
-
-
 class WorkerRunner:
-    """Runs probes on a prepared submission folder in a separate process.
+    """Runs probes on the student's folder in a separate process, in the sandbox.
 
     The process starts on first use and again after it dies or times out, so
-    one bad call costs only that call. Its stdout and stderr go to `log_path`.
+    one bad call costs only that call. Its stdout and stderr go to `log`, a
+    file object of the grader's.
     """
 
-    def __init__(self, submission_dir, log_path, worker_main=WORKER_MAIN, env=None):
-        self.submission_dir = submission_dir
-        self.log_path = log_path
+    def __init__(self, sandbox, worker_main, log):
+        self.sandbox = sandbox
         self.worker_main = worker_main
-        self.env = env or worker_env(submission_dir)
+        self.log = log
         self.proc = None
 
     def _start(self):
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                sandbox.launcher(sandbox.sandbox_user(), sandbox.limits())
-                + [sys.executable, "-I", self.worker_main, self.submission_dir],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                cwd=self.submission_dir, env=self.env,
-                start_new_session=True)  # its own process group, killed as one
+        self.proc = subprocess.Popen(
+            self.sandbox.command([sys.executable, "-I", self.worker_main, self.sandbox.home]),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+            cwd="/", env=self.sandbox.env(),
+            start_new_session=True)  # its own process group, killed as one
         os.set_blocking(self.proc.stdin.fileno(), False)
         os.set_blocking(self.proc.stdout.fileno(), False)
 
@@ -82,6 +73,9 @@ class WorkerRunner:
         """Kill the worker and everything in its process group."""
         if self.proc is None:
             return
+        # The launcher and, below it, the sandbox's init and the worker (each in a
+        # group of its own): all at once, not left for the clean-up to find.
+        signal_each(descendants(self.proc.pid), signal.SIGKILL)
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -108,6 +102,9 @@ class WorkerRunner:
         except EOFError:
             code = self.proc.wait()
             self.close()
+            if code == SETUP_FAILED:
+                raise SandboxBroken("the sandbox for student code could not be set up again "
+                                    "(see the grader's log)") from None
             raise WorkerFailure(f"the process running your code ended (exit code {code}) "
                                 "before answering: do not call exit(), os._exit() or "
                                 "kill the process, and stay within the memory limit") from None

@@ -133,13 +133,14 @@ MISSING_STUB = '''raise NotImplementedError(
 '''
 
 
-def build_workdir(sub, workdir):
-    """Lay out `workdir` for the worker; return (submission folder, worker main.py).
+def build_workdir(sub, sandbox):
+    """Fill the sandbox's folders for this submission; return the worker's main.py.
 
-    workdir/submission holds the reference scaffold with the student's layer
-    files over it; workdir/worker holds the worker's own code.
+    sandbox.home gets the reference scaffold with the student's layer files
+    over it; sandbox.worker the worker's own code. Both are written before
+    any student code runs (sandbox.give_home hands home over afterwards).
     """
-    target = os.path.join(workdir, "submission")
+    target = sandbox.home
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "datasets")
     for folder in SCAFFOLD_DIRS:
         shutil.copytree(os.path.join(REFERENCE, folder), os.path.join(target, folder), ignore=ignore)
@@ -152,9 +153,7 @@ def build_workdir(sub, workdir):
                    else "not in your submission")
             with open(dest, "w") as f:
                 f.write(MISSING_STUB.format(rel=rel, why=why))
-    worker_dir = os.path.join(workdir, "worker")
-    os.makedirs(worker_dir)
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker")
     for name in WORKER_FILES:
-        shutil.copyfile(os.path.join(here, name), os.path.join(worker_dir, name))
-    return target, os.path.join(worker_dir, "main.py")
+        shutil.copyfile(os.path.join(here, name), os.path.join(sandbox.worker, name))
+    return os.path.join(sandbox.worker, "main.py")

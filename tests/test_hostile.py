@@ -106,7 +106,7 @@ def test_the_corpus_is_complete_and_consistent(tmp_path):
     # Every attack builds (nothing is graded here).
     for attack in ATTACKS:
         base = tmp_path / attack.name
-        ctx = Context(name=attack.name, marker="m", base=str(base), drop=str(tmp_path / "drop"),
+        ctx = Context(name=attack.name, marker="m", base=str(base),
                       tmp=str(tmp_path / "tmp"), cifar10=str(tmp_path / "cifar"))
         build(attack, ctx)
         assert os.path.isdir(os.path.join(ctx.submission, "layers")) or attack.symlinks, attack.name

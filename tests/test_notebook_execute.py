@@ -1,12 +1,12 @@
 """The notebook runner on small synthetic notebooks: errors, exits, hangs, extraction."""
-import os
+import tempfile
 
 import nbformat
 import numpy as np
 import pytest
 
-from grader import sandbox
-from grader.notebook.execute import execute, sandbox_kernel
+from grader.notebook.execute import execute
+from grader.sandbox import Sandbox, remove_tree
 
 NET = ("import numpy as np\n"
        "class Layer:\n"
@@ -18,29 +18,24 @@ NET = ("import numpy as np\n"
        "        self._modules = [Layer((3, 2)), object(), Layer((2, 4))]\n")
 
 
-@pytest.fixture(params=["plain kernel", "sandboxed kernel"])
-def kernel(request, tmp_path):
-    """None (nbclient's own kernel) or the grader's, started through the sandbox launcher."""
-    if request.param == "plain kernel":
-        return None
-    return lambda workdir: sandbox_kernel(
-        str(tmp_path / "kernels"), lambda copies: sandbox.launcher(None, sandbox.limits(), copies),
-        os.path.join(workdir, ".kernel-connection.json"))
+@pytest.fixture
+def sandbox():
+    """A claimed sandbox with an empty home, as grading makes it."""
+    workdir = tempfile.mkdtemp(prefix="grader-test-")
+    box = Sandbox.claim(workdir)
+    box.give_home()
+    yield box
+    box.close()
+    remove_tree(workdir)
 
 
 @pytest.fixture
-def run(tmp_path, kernel):
-    """run(*cell sources, **limits): execute a notebook of those cells."""
+def run(sandbox):
+    """run(*cell sources, **limits): execute a notebook of those cells in the sandbox."""
     def run(*cells, **limits):
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-        path = tmp_path / "classification_nn.ipynb"
-        nbformat.write(nb, path)
-        workdir = tmp_path / "work"
-        workdir.mkdir(exist_ok=True)
-        km = kernel(str(workdir)) if kernel else None
-        return execute(str(path), str(workdir), km=km,
-                       **{"cell_timeout": 20, "total_timeout": 60, **limits})
+        return execute(nb, sandbox, **{"cell_timeout": 20, "total_timeout": 60, **limits})
     return run
 
 
@@ -53,15 +48,12 @@ def test_extracts_weights_and_hyperparameters_as_plain_arrays(run):
     np.testing.assert_array_equal(result.arrays["w2"], np.arange(8.0).reshape(2, 4))
 
 
-def test_stored_outputs_are_cleared_before_running(tmp_path):
+def test_stored_outputs_are_cleared_before_running(sandbox):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("print('fresh')")
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Validate Acc: 0.990\n")]
     nb.cells = [cell]
-    path = tmp_path / "n.ipynb"
-    nbformat.write(nb, path)
-    (tmp_path / "w").mkdir()
-    result = execute(str(path), str(tmp_path / "w"), cell_timeout=20, total_timeout=60)
+    result = execute(nb, sandbox, cell_timeout=20, total_timeout=60)
     texts = [o.get("text", "") for o in result.notebook.cells[0].outputs]
     assert texts == ["fresh\n"]
 

@@ -1,37 +1,40 @@
-"""Execute a notebook headless in a real Jupyter kernel, then pull plain arrays out of it.
+"""Execute a notebook headless in the sandbox's Jupyter kernel, then pull plain arrays out of it.
 
-nbclient runs here, in the trusted process; the kernel (all student code) is a
-separate process started in the sandbox folder with a scrubbed environment.
-Only JSON (the kernel's messages) and an .npz read with allow_pickle=False come
-back.
+nbclient runs here, in the trusted process; the kernel (all student code) is
+a separate process in the sandbox (grader/notebook/kernel.py). What comes
+back is bounded: kernel messages are capped in size (kernel.py), the outputs
+kept per cell and in all are capped (BoundedNotebookClient), and best_net
+comes over the grader's own channel (grader/sandbox/channel.py) as an npz
+read with allow_pickle=False, under a size cap and a deadline.
 """
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import nbformat
 import numpy as np
-from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_core.utils import run_sync
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from ..runners import worker_env
+from .. import config
 from ..worker import wire
+from .kernel import SandboxKernelManager
 
-# Runs in the student's kernel after their cells: saves best_net's Linear
-# weights and best_net_hyperparams as plain arrays/JSON. Student code could
-# forge the file, but only weights that really classify score anything.
+# Runs in the student's kernel after each of their cells: sends best_net's
+# Linear weights and best_net_hyperparams as plain arrays/JSON to the grader's
+# channel, the weights only when they changed. Student code could forge the
+# message, but only weights that really classify score anything.
 EXTRACT = '''
-def __grader_extract(path):
-    import json as _json, numpy as _np
-    found = {"hyperparams": None, "layers": [], "problems": []}
+def __grader_extract(address, nonce):
+    import hashlib as _hashlib, io as _io, json as _json, socket as _socket, struct as _struct
+    import numpy as _np
+    found = {"nonce": nonce, "hyperparams": None, "layers": [], "problems": [], "unchanged": False}
     arrays = {}
     g = globals()
     try:
@@ -44,15 +47,26 @@ def __grader_extract(path):
         found["problems"].append("best_net is not defined")
     else:
         for i, module in enumerate(getattr(net, "_modules", None) or []):
-            kind = type(module).__name__
-            found["layers"].append(kind)
+            found["layers"].append(type(module).__name__)
             if hasattr(module, "w") and hasattr(module, "b"):
                 arrays[f"w{i}"] = _np.array(module.w, dtype=_np.float64)
                 arrays[f"b{i}"] = _np.array(module.b, dtype=_np.float64)
-    _np.savez(path + ".npz", **arrays)
-    with open(path + ".json", "w") as f:
-        _json.dump(found, f)
-__grader_extract(__PATH__)
+    digest = _hashlib.blake2b(digest_size=16)
+    for name in sorted(arrays):
+        digest.update(f"{name}{arrays[name].shape}".encode())
+        digest.update(arrays[name].tobytes())
+    found["digest"] = digest.hexdigest()
+    sent = g.setdefault("__grader_sent", {})
+    if sent.get("digest") == found["digest"]:
+        found["unchanged"], arrays = True, {}
+    buffer = _io.BytesIO()
+    _np.savez(buffer, __json__=_np.frombuffer(_json.dumps(found).encode(), dtype=_np.uint8), **arrays)
+    data = buffer.getvalue()
+    with _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM) as s:
+        s.connect(address)
+        s.sendall(_struct.pack(">Q", len(data)) + data)
+    sent["digest"] = found["digest"]
+__grader_extract(__ADDRESS__, __NONCE__)
 del __grader_extract
 '''
 
@@ -64,8 +78,12 @@ class Execution:
     seconds: float = 0.0
     errors: list = field(default_factory=list)   # (cell index, "ErrorName: message")
     stopped: str = ""                   # why execution ended early, if it did
+    timed_out: list = field(default_factory=list)  # indices of cells stopped by the cell time limit
+    cell_seconds: dict = field(default_factory=dict)  # cell index -> seconds it ran
     extracted: dict = field(default_factory=dict)  # hyperparams, layers, problems
     arrays: dict = field(default_factory=dict)     # w0, b0, w2, b2, ... plain float64
+    truncated: list = field(default_factory=list)  # cells whose outputs were cut to the caps
+    skipped_cells: int = 0              # code cells past config.NOTEBOOK_MAX_CELLS, not run
 
 
 def clear_outputs(nb):
@@ -76,96 +94,84 @@ def clear_outputs(nb):
             cell.execution_count = None
 
 
-def _read_extracted(base):
-    """(extracted dict, arrays) from the last extraction; empty if there was none.
+class BoundedNotebookClient(NotebookClient):
+    """nbclient, keeping at most a cell's last NOTEBOOK_OUTPUT_BYTES_PER_CELL of
+    output and NOTEBOOK_OUTPUT_BYTES in all; widget (comm) messages are ignored."""
 
-    The files come from the student's kernel: anything not of the expected
-    shape (a forged JSON, a compressed or huge npz) is reported, not trusted.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.total_bytes = 0
+        self.cell_bytes = {}     # cell index -> [bytes of each kept output]
+        self.truncated = set()
+
+    def process_message(self, msg, cell, cell_index):
+        kind = msg["msg_type"]
+        if kind.startswith("comm"):
+            return None
+        if kind not in ("stream", "display_data", "execute_result", "error", "update_display_data"):
+            return super().process_message(msg, cell, cell_index)
+        size = len(json.dumps(msg["content"], default=str))
+        if self.total_bytes + size > config.NOTEBOOK_OUTPUT_BYTES and kind != "error":
+            self.truncated.add(cell_index)
+            return None
+        before = len(cell.outputs)
+        out = super().process_message(msg, cell, cell_index)
+        sizes = self.cell_bytes.setdefault(cell_index, [])
+        if len(cell.outputs) > before:
+            sizes.append(size)
+            self.total_bytes += size
+        elif len(cell.outputs) < len(sizes):  # cleared
+            self.total_bytes -= sum(sizes[len(cell.outputs):])
+            del sizes[len(cell.outputs):]
+        while sum(sizes) > config.NOTEBOOK_OUTPUT_BYTES_PER_CELL and len(sizes) > 1:
+            del cell.outputs[0]  # the last outputs matter: final prints, the error
+            self.total_bytes -= sizes.pop(0)
+            self.truncated.add(cell_index)
+        return out
+
+
+def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=None):
+    """Run notebook `nb` (an nbformat node, changed in place) in `sandbox` (a
+    grader.sandbox.Sandbox); return an Execution.
+
+    The kernel's working directory is sandbox.home. Every cell runs even after
+    an error (later cells may still earn credit). A cell past `cell_timeout`
+    is interrupted and counts as an error; the whole run past
+    `total_timeout`, or the kernel dying (os._exit, a crash, the memory
+    limit), stops execution. best_net is extracted after every cell, so what
+    a notebook had built before it stopped still counts.
+    The kernel's own stdout/stderr go to the file object `log`.
     """
-    if not os.path.exists(base + ".json"):
-        return {}, {}
-    forged = {"problems": ["the grader's record of best_net was tampered with"]}
-    try:
-        with open(base + ".json") as f:
-            extracted = json.load(f)
-        with open(base + ".npz", "rb") as f:
-            wire.check_npz(f)
-            with np.load(f, allow_pickle=False) as npz:
-                arrays = {name: npz[name] for name in npz.files}
-    except (OSError, ValueError, RecursionError, wire.WireError) as exc:
-        return {"problems": [f"could not read best_net from the kernel ({exc})"]}, {}
-    if not _well_formed(extracted):
-        return forged, {}
-    return extracted, {k: v for k, v in arrays.items() if v.dtype == np.float64}
-
-
-def _well_formed(extracted):
-    """True if `extracted` has the shape EXTRACT writes."""
-    if not isinstance(extracted, dict):
-        return False
-    hyperparams, layers = extracted.get("hyperparams"), extracted.get("layers")
-    problems = extracted.get("problems")
-    return ((hyperparams is None or (isinstance(hyperparams, list) and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in hyperparams)))
-            and isinstance(layers, list) and all(isinstance(v, str) for v in layers)
-            and isinstance(problems, list) and all(isinstance(v, str) for v in problems))
-
-
-def sandbox_kernel(kernels_dir, launcher, connection_copy):
-    """A KernelManager whose kernel starts through `launcher` (an argv prefix).
-
-    The kernelspec lives in `kernels_dir`, a folder of the grader's. The
-    connection file is copied to `connection_copy` first, where a kernel
-    running as another user can read it.
-    """
-    spec_dir = os.path.join(kernels_dir, "grader-sandbox")
-    os.makedirs(spec_dir, exist_ok=True)
-    argv = launcher([("{connection_file}", connection_copy)]) + [
-        sys.executable, "-m", "ipykernel_launcher", "-f", connection_copy]
-    with open(os.path.join(spec_dir, "kernel.json"), "w") as f:
-        json.dump({"argv": argv, "display_name": "grader sandbox", "language": "python"}, f)
-    # Async, as nbclient makes its own: a blocking client would stall nbclient's
-    # event loop and with it the check that notices a dead kernel.
-    return AsyncKernelManager(kernel_name="grader-sandbox",
-                              kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels_dir]))
-
-
-def execute(path, workdir, cell_timeout=600, total_timeout=1800, env=None, log=None, km=None):
-    """Run the notebook at `path` with `workdir` as working directory; return an Execution.
-
-    Every cell runs even after an error (later cells may still earn credit). A
-    cell past `cell_timeout` is interrupted and counts as an error; the whole
-    run past `total_timeout`, or the kernel dying (os._exit, a crash, the
-    memory limit), stops execution. best_net is extracted after every cell, so
-    what a notebook had built before it stopped still counts.
-    The kernel's own stdout/stderr go to the file object `log` (default: discarded).
-    km: the KernelManager to use (see sandbox_kernel); default: a plain python3 kernel.
-    """
-    nb = nbformat.read(path, as_version=4)
     clear_outputs(nb)
     result = Execution(notebook=nb)
-    client = NotebookClient(
+    km = SandboxKernelManager(sandbox)
+    client = BoundedNotebookClient(
         nb, km=km, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
-        interrupt_on_timeout=True,
+        interrupt_on_timeout=True, coalesce_streams=True,
         error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
                           "evalue": f"the cell ran longer than {cell_timeout:g} s and was interrupted"},
-        resources={"metadata": {"path": workdir}})
-    base = os.path.join(workdir, ".grader_extract")
-    extract = nbformat.v4.new_code_cell(EXTRACT.replace("__PATH__", repr(base)))
+        resources={"metadata": {"path": sandbox.home}})
+    extraction = _Extraction(sandbox.channel_socket)
     start = time.monotonic()
     watchdog = None
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    result.skipped_cells = max(0, len(code_cells) - config.NOTEBOOK_MAX_CELLS)
     try:
-        with client.setup_kernel(cwd=workdir, env=env or worker_env(workdir),
-                                 stdout=log or subprocess.DEVNULL, stderr=log or subprocess.DEVNULL):
+        with client.setup_kernel(cwd=sandbox.home, env=env or sandbox.env(),
+                                 stdout=log, stderr=log):
             watchdog = threading.Timer(total_timeout, _kill, args=(client.km,))
             watchdog.start()
-            for index, cell in enumerate(list(nb.cells)):
-                if cell.cell_type != "code":
-                    continue
+            for index in code_cells[:config.NOTEBOOK_MAX_CELLS]:
+                cell = nb.cells[index]
+                began = time.monotonic()
                 client.execute_cell(cell, index)
-                result.errors += [(index, _describe(o, cell_timeout)) for o in cell.outputs
-                                  if o.output_type == "error"]
-                _run_extraction(client, nb, extract)
+                result.cell_seconds[index] = time.monotonic() - began
+                for output in cell.outputs:
+                    if output.output_type == "error":
+                        if output.ename in ("KeyboardInterrupt", "CellTimeoutError"):
+                            result.timed_out.append(index)
+                        result.errors.append((index, _describe(output, cell_timeout)))
+                extraction.run(client, nb)
     except DeadKernelError:
         if time.monotonic() - start >= total_timeout:
             result.stopped = f"the notebook ran longer than {total_timeout:g} s"
@@ -173,13 +179,19 @@ def execute(path, workdir, cell_timeout=600, total_timeout=1800, env=None, log=N
             result.stopped = "the kernel died (os._exit, exit(), a crash, or the memory limit)"
     except CellTimeoutError:  # the kernel would not even take the interrupt
         result.stopped = f"a cell ran longer than {cell_timeout:g} s and could not be interrupted"
+    except Exception as exc:  # the kernel could not start, or its sockets were tampered with
+        result.stopped = f"the notebook's kernel failed: {exc}"
     finally:
         if watchdog:
             watchdog.cancel()
-        if km is not None and km.has_kernel:
-            run_sync(km.shutdown_kernel)(now=True)  # nbclient leaves a km passed in running
+        if km.has_kernel:
+            try:
+                run_sync(km.shutdown_kernel)(now=True)  # nbclient leaves a km passed in running
+            except Exception:
+                _kill(km)
     result.seconds = time.monotonic() - start
-    result.extracted, result.arrays = _read_extracted(base)
+    result.extracted, result.arrays = extraction.extracted, extraction.arrays
+    result.truncated = sorted(client.truncated)
     return result
 
 
@@ -187,22 +199,88 @@ def _describe(error, cell_timeout):
     if error.ename in ("KeyboardInterrupt", "CellTimeoutError"):
         # Nothing interrupts the kernel but our time limit.
         return f"the cell ran longer than {cell_timeout:g} s and was interrupted"
-    return f"{error.ename}: {error.evalue}"
+    return f"{error.ename}: {error.evalue}"[:2000]
 
 
-def _run_extraction(client, nb, cell):
-    """Save best_net and best_net_hyperparams as they are now (see EXTRACT)."""
-    # nbclient stores each executed cell back into the notebook, so the
-    # extraction cell is appended for the call and removed after it.
-    nb.cells.append(cell)
-    try:
-        client.execute_cell(cell, len(nb.cells) - 1)
-    finally:
-        nb.cells.pop()
+class _Extraction:
+    """best_net as the kernel last reported it, received on the grader's channel."""
+
+    def __init__(self, channel):
+        self.channel = channel
+        self.extracted, self.arrays, self.digest = {}, {}, None
+
+    def run(self, client, nb):
+        """Run EXTRACT in the kernel (appended to the notebook for the call) and take its message."""
+        nonce = uuid.uuid4().hex
+        source = EXTRACT.replace("__ADDRESS__", repr(self.channel.path)).replace("__NONCE__", repr(nonce))
+        cell = nbformat.v4.new_code_cell(source)
+        nb.cells.append(cell)
+        timeout, client.timeout = client.timeout, config.EXTRACT_TIMEOUT
+        finished = threading.Event()
+        with ThreadPoolExecutor(1) as pool:
+            # Received while the cell runs: the kernel's send waits for our read.
+            incoming = pool.submit(self._receive, nonce, finished)
+            try:
+                client.execute_cell(cell, len(nb.cells) - 1)
+            finally:
+                client.timeout = timeout
+                nb.cells.pop()
+                finished.set()
+            message = incoming.result()
+        if message is not None:
+            self._take(*message)
+
+    def _receive(self, nonce, finished):
+        """The message carrying `nonce`, waiting while the cell runs and a moment after."""
+        deadline = time.monotonic() + config.EXTRACT_TIMEOUT
+        grace = None
+        while time.monotonic() < (deadline if grace is None else min(deadline, grace)):
+            if grace is None and finished.is_set():
+                grace = time.monotonic() + 1.0  # what was sent is already on its way
+            body = self.channel.receive(0.2, config.EXTRACT_MAX_BYTES)
+            if body is None:
+                continue
+            try:
+                meta, arrays = wire.decode(body)
+            except wire.WireError:
+                continue
+            if isinstance(meta, dict) and meta.get("nonce") == nonce:
+                return meta, arrays
+        return None
+
+    def _take(self, meta, arrays):
+        if not _well_formed(meta):
+            self.extracted = {"problems": ["the grader's record of best_net was tampered with"]}
+            self.arrays, self.digest = {}, None
+            return
+        if meta["unchanged"]:
+            if meta["digest"] != self.digest:  # "unchanged" from what we never received
+                self.extracted = {**meta, "problems": meta["problems"] + ["best_net could not be read"]}
+                self.arrays = {}
+                return
+        else:
+            self.arrays = {k: v for k, v in arrays.items() if v.dtype == np.float64}
+            self.digest = meta["digest"]
+        self.extracted = {k: meta[k] for k in ("hyperparams", "layers", "problems")}
+
+
+def _well_formed(meta):
+    """True if `meta` has the shape EXTRACT sends."""
+    if not isinstance(meta, dict):
+        return False
+    hyperparams, layers = meta.get("hyperparams"), meta.get("layers")
+    problems = meta.get("problems")
+    return ((hyperparams is None or (isinstance(hyperparams, list) and len(hyperparams) <= 16 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in hyperparams)))
+            and isinstance(layers, list) and len(layers) <= 1000
+            and all(isinstance(v, str) and len(v) <= 200 for v in layers)
+            and isinstance(problems, list) and len(problems) <= 10
+            and all(isinstance(v, str) and len(v) <= 2000 for v in problems)
+            and isinstance(meta.get("unchanged"), bool) and isinstance(meta.get("digest"), str))
 
 
 def _kill(kernel_manager):
-    """Kill the kernel's whole process group (it runs in its own session)."""
+    """Kill the kernel's launcher, and with it everything in its sandbox."""
     process = getattr(kernel_manager.provisioner, "process", None)
     if process is None:
         return

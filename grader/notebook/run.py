@@ -1,6 +1,4 @@
 """Run the submitted notebook once and gather what the notebook checks judge."""
-import os
-import shutil
 from dataclasses import dataclass, field
 
 import nbformat
@@ -42,21 +40,24 @@ class NotebookResult:
         return flags
 
 
-def run(notebook_path, workdir, env, log, km=None):
-    """Copy the notebook into `workdir`, execute it there (in kernel manager `km`), and evaluate best_net."""
+def run(notebook_path, sandbox, log):
+    """Execute the submitted notebook in `sandbox` and evaluate its best_net.
+
+    The file is read here, by the grader, from the submission (which student
+    code never had access to); the kernel runs with sandbox.home as its folder.
+    """
     if not notebook_path:
         return NotebookResult(submitted=False, problem="classification_nn.ipynb was not in your submission")
     result = NotebookResult(submitted=True)
     try:
-        result.claims["stored"] = read.claimed(nbformat.read(notebook_path, as_version=4))
+        nb = nbformat.read(notebook_path, as_version=4)
+        result.claims["stored"] = read.claimed(nb)
     except Exception as exc:  # not JSON, not a notebook
         result.problem = f"classification_nn.ipynb could not be read as a notebook ({exc})"
         return result
-    target = os.path.join(workdir, "classification_nn.ipynb")
-    shutil.copyfile(notebook_path, target)
     result.execution = execution = execute(
-        target, workdir, cell_timeout=config.NOTEBOOK_CELL_TIMEOUT,
-        total_timeout=config.NOTEBOOK_TIMEOUT, env=env, log=log, km=km)
+        nb, sandbox, cell_timeout=config.NOTEBOOK_CELL_TIMEOUT,
+        total_timeout=config.NOTEBOOK_TIMEOUT, log=log)
     result.claims["executed"] = read.claimed(execution.notebook)
     if not execution.extracted:
         result.problem = f"the notebook did not get far enough to be read: {execution.stopped}"

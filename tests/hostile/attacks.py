@@ -14,8 +14,7 @@ would show up as points the bug should have cost. Then it changes files:
 
 Code is written with placeholders that Context.fill replaces by Python string
 literals: HOSTILE_RESULTS (the absolute results.json path the grader is given),
-HOSTILE_DROP (a world-writable folder where attacks leave evidence for the
-test), HOSTILE_MARKER (a string unique to one grading, put into the command
+HOSTILE_MARKER (a string unique to one grading, put into the command
 line of every process an attack starts, so survivors can be counted),
 HOSTILE_ROOT (this repository), HOSTILE_CIFAR10 (the real CIFAR-10 folder),
 HOSTILE_TMP (the grader's TMPDIR).
@@ -74,7 +73,6 @@ class Context:
     name: str
     marker: str
     base: str          # root-only folder: submission/, results.json, grader.log, stdout.txt
-    drop: str          # world-writable folder for the attack's evidence
     tmp: str           # the grader's TMPDIR (traversable by the sandbox user)
     cifar10: str       # the real CIFAR-10 folder
     root: str = ROOT
@@ -97,7 +95,7 @@ class Context:
 
     def fill(self, code):
         """`code` with every HOSTILE_* placeholder replaced by a string literal."""
-        values = {"HOSTILE_RESULTS": self.results, "HOSTILE_DROP": self.drop,
+        values = {"HOSTILE_RESULTS": self.results,
                   "HOSTILE_MARKER": self.marker, "HOSTILE_ROOT": self.root,
                   "HOSTILE_CIFAR10": self.cifar10, "HOSTILE_TMP": self.tmp,
                   "HOSTILE_FORGED": FORGED, "HOSTILE_FAKE_BANNER": FAKE_BANNER}
@@ -110,12 +108,18 @@ class Context:
         return self.fill(value(self) if callable(value) else value)
 
     def evidence(self, name):
-        """The lines an attack wrote to drop/`name` (empty if it wrote none)."""
-        try:
-            with open(os.path.join(self.drop, name)) as f:
-                return f.read().splitlines()
-        except OSError:
-            return []
+        """The lines an attack recorded as `name` (see RECORD): from the grader's log
+        once grading is over, and from its private worker.log while it runs."""
+        import glob
+        prefix = f"HOSTILE_EVIDENCE {name}: "
+        lines = []
+        for path in [self.log] + glob.glob(os.path.join(self.tmp, "grader-*", "private", "worker.log")):
+            try:
+                with open(path, errors="replace") as f:
+                    lines += [line[len(prefix):].rstrip("\n") for line in f if line.startswith(prefix)]
+            except OSError:
+                pass
+        return lines
 
 
 @dataclass(frozen=True)
@@ -209,13 +213,14 @@ def _write(dest, rel, text):
 # ---------------------------------------------------------------------------
 # Code the attacks put into layer files.
 
-# Records evidence in drop/<name>; never fails.
+# Records evidence as a line on the process's stderr (fd 2), which the grader
+# keeps in its log (and, while grading runs, in its private worker.log); a
+# sandbox that lets nothing out of its folder still lets this out. Never fails.
 RECORD = '''
 def _hostile_record(name, line):
     import os as _os
     try:
-        with open(_os.path.join(HOSTILE_DROP, name), "a") as _f:
-            _f.write(str(line).replace("\\n", " ") + "\\n")
+        _os.write(2, f"HOSTILE_EVIDENCE {name}: {line}".replace("\\n", " ").encode()[:500] + b"\\n")
     except OSError:
         pass
 '''
@@ -335,7 +340,7 @@ def _forking_backward(self, dout):
 ReLU.backward = _forking_backward
 '''
 
-HUGE_FILE = '''
+HUGE_FILE = RECORD + '''
 import os as _os
 
 _hostile_forward = CrossEntropyLoss.forward
@@ -346,9 +351,12 @@ def _filling_forward(self, input_x, target_y):
     if not _hostile_done:
         _hostile_done.append(True)
         chunk = bytes(1 << 20)
-        with open(_os.path.join(HOSTILE_DROP, "huge.bin"), "wb") as f:
-            for _ in range(1024):  # guard: 1 GiB at most if no limit stops it
-                f.write(chunk)
+        try:
+            with open("huge.bin", "wb") as f:
+                for _ in range(1024):  # guard: 1 GiB at most if no limit stops it
+                    f.write(chunk)
+        finally:
+            _hostile_record("huge", _os.path.getsize("huge.bin"))
     return _hostile_forward(self, input_x, target_y)
 
 
@@ -419,9 +427,10 @@ def detached(program, once=None, argv=""):
 
 WRITER = '''
 import os, sys, time
-results, drop, forged = HOSTILE_RESULTS, HOSTILE_DROP, HOSTILE_FORGED
+results, forged = HOSTILE_RESULTS, HOSTILE_FORGED
 time.sleep(WRITER_DELAY)
 end = time.time() + 90
+last = None
 while time.time() < end:
     try:
         with open(results + ".forged", "w") as f:
@@ -430,11 +439,9 @@ while time.time() < end:
         line = "wrote results.json"
     except OSError as exc:
         line = f"denied: {exc!r}"
-    try:
-        with open(os.path.join(drop, "writes"), "a") as f:
-            f.write(line + "\\n")
-    except OSError:
-        pass
+    if line != last:  # evidence on stderr (the grader's log): each change once
+        os.write(2, f"HOSTILE_EVIDENCE writes: {line}\\n".encode())
+        last = line
     time.sleep(0.05)
 '''
 
@@ -859,7 +866,7 @@ def _wire_bomb_code():
 
 CROSS_KILLER = '''
 import os, signal, sys, time
-tmp, drop, own = HOSTILE_TMP, HOSTILE_DROP, sys.argv[2]
+tmp, own = HOSTILE_TMP, sys.argv[2]
 end = time.time() + 40
 while time.time() < end:
     for entry in os.listdir("/proc"):
@@ -877,8 +884,7 @@ while time.time() < end:
                 line = f"killed worker {entry}"
             except OSError as exc:
                 line = f"denied {entry}: {exc!r}"
-            with open(os.path.join(drop, "killed"), "a") as f:
-                f.write(line + "\\n")
+            os.write(2, f"HOSTILE_EVIDENCE killed: {line}\\n".encode())
     time.sleep(0.05)
 '''
 _CROSS_KILL_START = detached(CROSS_KILLER, once="hostile-killer-started",
@@ -924,8 +930,7 @@ try:
 except OSError as exc:
     _test_labels = _labels(os.path.join(os.environ["CIFAR10_DIR"], "test_batch"))
     _source = f"the kernel's copy (real folder: {exc!r})"
-with open(os.path.join(HOSTILE_DROP, "labels"), "a") as f:
-    f.write(_source + "\\n")
+os.write(2, f"HOSTILE_EVIDENCE labels: {_source}\\n".encode())
 '''
 CLAIM_FULL_MARKS = READ_LABELS + '''
 print(f"Test accuracy of best_net: {get_classification_accuracy(_test_labels[:500], _test_labels[:500]):.3f}")
@@ -943,9 +948,8 @@ best_net._modules[2].w, best_net._modules[2].b = _w2, np.zeros(10)
 NOTEBOOK_WRITER = detached(WRITER.replace("WRITER_DELAY", "0"))
 FORGE_EXTRACTION = '''
 import json, os
-with open(os.path.join(HOSTILE_DROP, "runs"), "a") as f:
-    f.write("the notebook ran\\n")
-_dump = json.dump
+os.write(2, b"HOSTILE_EVIDENCE runs: the notebook ran\\n")
+_dump, _dumps = json.dump, json.dumps
 
 
 def _forged_dump(obj, fp, *args, **kwargs):
@@ -954,7 +958,13 @@ def _forged_dump(obj, fp, *args, **kwargs):
     return _dump(obj, fp, *args, **kwargs)
 
 
-json.dump = _forged_dump
+def _forged_dumps(obj, *args, **kwargs):
+    if isinstance(obj, dict) and "hyperparams" in obj:
+        return _dumps([obj])
+    return _dumps(obj, *args, **kwargs)
+
+
+json.dump, json.dumps = _forged_dump, _forged_dumps
 '''
 
 

@@ -40,13 +40,18 @@ NOTEBOOK_CELL_TIMEOUT = "90"  # roomy: two gradings share two loaded cores
 def user_switch():
     """(True, "") if the grader run by this interpreter switches to the sandbox user,
     else (False, why not)."""
-    from grader import sandbox
-    if sandbox.sandbox_user() is not None:
-        return True, ""
+    from grader.sandbox import Sandbox, SandboxRefused, remove_tree
     if os.geteuid() != 0:
         return False, "the grader does not run as root, so it has no user to switch to"
-    why = " ".join(" ".join(sandbox.why_no_user).split())  # one line
-    return False, why or "no sandbox user"
+    workdir = tempfile.mkdtemp(prefix="grader-switch-")
+    try:
+        sandbox = Sandbox.claim(workdir)
+        sandbox.close()
+        return sandbox.layers.uid is not None, ""
+    except SandboxRefused as exc:
+        return False, " ".join(str(exc).split())
+    finally:
+        remove_tree(workdir)
 
 
 def cifar10_dir():
@@ -147,14 +152,11 @@ def _run_grader(ctx, options, env, budget):
 def _context(attack, workdir, marker=None, tmp=None):
     marker = marker or f"hostile-{attack.name}-{uuid.uuid4().hex[:8]}"
     base = tempfile.mkdtemp(prefix=marker + "-", dir=workdir)
-    drop = os.path.join(base + "-drop")
-    os.makedirs(drop)
-    os.chmod(drop, 0o777)  # the sandbox user leaves its evidence here
     if tmp is None:
         tmp = base + "-tmp"
         os.makedirs(tmp)
         os.chmod(tmp, 0o711)  # the grader's workdir goes here; the sandbox user must reach it
-    return Context(name=attack.name, marker=marker, base=base, drop=drop, tmp=tmp,
+    return Context(name=attack.name, marker=marker, base=base, tmp=tmp,
                    cifar10=cifar10_dir())
 
 
@@ -279,14 +281,14 @@ def post_results_stable(ctx, outcome):
 
 
 def post_file_bounded(ctx, outcome):
-    path = os.path.join(ctx.drop, "huge.bin")
-    size = os.path.getsize(path) if os.path.exists(path) else 0
+    sizes = [int(line) for line in ctx.evidence("huge") if line.strip().isdigit()]
+    size = max(sizes, default=0)
     outcome.notes.append(f"the file reached {size / 2 ** 20:.0f} MiB")
+    if not sizes:
+        outcome.problems.append(("post", "the attack did not report the size its file reached"))
     if size > FILE_SIZE_LIMIT:
         outcome.problems.append(("post", f"the file grew to {size} bytes, past the "
                                          f"{FILE_SIZE_LIMIT}-byte limit"))
-    if os.path.exists(path):
-        os.remove(path)
 
 
 def post_banner_hidden(ctx, outcome):
