@@ -58,6 +58,14 @@ search: setup data
 sweep: setup data
 	$(PY) scripts/seed_sweep.py
 
+# What an instructor checks on their own data before uploading the autograder:
+# the reference graded as an upload (the self-check setup.sh runs on Gradescope:
+# accuracies, score), then BEST_NET_HYPERPARAMS over ten seeds and the share of
+# seeds over each threshold. CALIBRATE_OPTIONS: see scripts/calibrate.py --help.
+.PHONY: calibrate
+calibrate: setup data
+	$(PY) scripts/calibrate.py $(CALIBRATE_OPTIONS)
+
 template: setup
 	$(PY) -m tools.build_notebook
 	$(PY) -m tools.make_template
