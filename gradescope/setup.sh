@@ -63,6 +63,9 @@ apt_install() {
 }
 
 install_python() {
+    if ! command -v apt-get >/dev/null 2>&1; then
+        return 0
+    fi
     echo "setup.sh: no final-release Python >= $MIN_PYTHON with venv; installing one with apt-get" >&2
     apt-get update
     # The distribution's python3 if it is new enough (Ubuntu 24.04), else the

@@ -240,6 +240,37 @@ def test_setup_self_check_can_be_skipped(autograder_root, cifar10_dir):
     assert "self-check: grading" not in proc.stdout
 
 
+# Ubuntu 22.04's python3.11 as setup.sh meets it: setup.sh's own probe code runs on this
+# Python, made to report version 3.11.0rc1 (the version of jammy's package).
+RC_PYTHON = """#!/bin/bash
+prelude='import collections, platform, sys
+sys.version_info = collections.namedtuple("v", "major minor micro releaselevel serial")(
+    3, 11, 0, "candidate", 1)
+platform.python_version = lambda: "3.11.0rc1"
+'
+[ "$1" = -c ] && exec "%s" -c "$prelude$2"
+exit 1
+"""
+
+
+def test_setup_refuses_a_release_candidate_python_and_names_the_base_image(autograder_root,
+                                                                            tmp_path):
+    bin_dir = tmp_path / "bin"  # the only PATH: no apt-get, no other python
+    bin_dir.mkdir()
+    for tool in ("dirname", "seq", "grep"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    (bin_dir / "python3.11").write_text(RC_PYTHON % sys.executable)
+    (bin_dir / "python3.11").chmod(0o755)
+    environment = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_PYTHON"}
+    proc = subprocess.run(["/bin/bash", str(autograder_root / "source" / "setup.sh")], check=False,
+                          env={**environment, "PATH": str(bin_dir)}, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "(found: python3.11 3.11.0rc1)" in proc.stderr
+    assert "Ubuntu 24.04 base image" in proc.stderr
+    assert not (autograder_root / "source" / ".venv").exists()
+
+
 @pytest.mark.slow
 def test_setup_self_check_with_the_notebook_prints_accuracies_and_full_marks(autograder_root,
                                                                               cifar10_dir):
