@@ -91,7 +91,9 @@ images = x_train.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
 for label, name in enumerate(classes):
     for row, index in enumerate(np.flatnonzero(y_train == label)[:samples_per_class]):
         plt.subplot(samples_per_class, len(classes), row * len(classes) + label + 1)
-        plt.imshow(images[index])
+        # Each pixel drawn as a flat square: true to a 32x32 image, and about half
+        # the size in the saved notebook of the default smoothing.
+        plt.imshow(images[index], interpolation="nearest")
         plt.axis("off")
         if row == 0:
             plt.title(name)
@@ -150,7 +152,7 @@ pattern that unit responds to most."""),
     code("""\
 W1 = net._modules[0].parameters[0]
 tiles = W1.reshape(3, 32, 32, -1).transpose(3, 1, 2, 0)
-plt.imshow(visualize_grid(tiles, padding=3).astype("uint8"))
+plt.imshow(visualize_grid(tiles, padding=3).astype("uint8"), interpolation="nearest")
 plt.gca().axis("off")
 plt.show()""", "grader:weights_plot"),
     markdown("""\
