@@ -55,13 +55,27 @@ def failed(cell):
     return any(o.get("output_type") == "error" for o in outputs(cell))
 
 
+# Errors of plt.savefig writing to a folder that existed only on the student's
+# machine: the figure was drawn before it was saved.
+_SAVE_ERRORS = {"FileNotFoundError", "NotADirectoryError", "IsADirectoryError",
+                "PermissionError", "OSError"}
+
+
+def _failed_saving(output):
+    """True for an error output raised by savefig failing to write its file."""
+    return (output.get("ename") in _SAVE_ERRORS
+            and any("savefig" in line for line in output.get("traceback", [])))
+
+
 def images(cell):
     """Number of PNG images in a code cell's outputs; 0 if the cell raised.
 
     A cell that fails half-way still shows the figure it had begun (empty axes,
-    say): that is not the plot asked for.
+    say): that is not the plot asked for. The exception is a cell that failed
+    only in savefig, writing to a folder of the student's machine.
     """
-    if failed(cell):
+    errors = [o for o in outputs(cell) if o.get("output_type") == "error"]
+    if errors and not all(_failed_saving(o) for o in errors):
         return 0
     return sum(1 for o in outputs(cell) if "image/png" in o.get("data", {}))
 

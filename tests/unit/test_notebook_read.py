@@ -237,6 +237,19 @@ def test_plot_in_the_training_cell_and_failed_plot_cells():
     assert not read.plotted(notebook(broken), broken)
 
 
+def test_a_plot_whose_savefig_failed_still_counts():
+    # plt.savefig("figures/loss.png") on the student's machine's folder: the
+    # figure was drawn; only writing it failed.
+    saving = {"output_type": "error", "ename": "FileNotFoundError", "evalue": "figures/loss.png",
+              "traceback": ["\x1b[0;31mFileNotFoundError\x1b[0m", "File .../pyplot.py, in savefig",
+                            "FileNotFoundError: [Errno 2] No such file or directory"]}
+    plot = executed("plt.plot(loss)\nplt.savefig('figures/loss.png')", [IMAGE, saving])
+    assert read.plotted(notebook(executed("trainer.train()", [STREAM]), plot), plot)
+    other = dict(saving, traceback=["File <cell>, in <module>", "open('figures/x')"])
+    failed_plot = executed("plt.plot(loss)\nopen('figures/x')", [IMAGE, other])
+    assert read.images(failed_plot) == 0
+
+
 def test_a_failed_training_after_the_plot_does_not_matter():
     plot = executed("plt.plot(loss)", [IMAGE])
     nb = notebook(executed("trainer.train()", [STREAM]), plot, executed("t2.train()", [ERROR]))
