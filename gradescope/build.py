@@ -32,8 +32,9 @@ SCRIPTS = ("setup.sh", "run_autograder")
 # Folders copied whole (relative to the repository and to the zip's root).
 TREES = ("grader", "gradescope", "reference/layers", "reference/utils")
 # Single files, for setup.sh: its interpreter check and its self-check (which
-# grades the reference with the master notebook). The grader's sandbox keeps
-# every folder of the source but .venv from student code, these included.
+# grades the reference with the master notebook). Student code cannot read them:
+# setup.sh closes every entry of the source but .venv to other users, and the
+# sandbox's namespaces or Landlock, where the kernel allows them, hide the rest.
 FILES = ("notebooks/classification_nn.ipynb", "scripts/check_pins.py",
          "scripts/reference_selfcheck.py")
 SKIP = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store")

@@ -111,6 +111,16 @@ fi
 # CIFAR10_SOURCE / CIFAR10_SHA256, when set, are read by the command itself.
 (cd "$SOURCE/reference" && "$PY" -m utils.download_cifar10 --dest "$DATA")
 
+# Student code runs as other uids. Where the kernel allows neither namespaces nor
+# Landlock, only file permissions keep the grader, the reference, the master
+# notebook and the real test labels from it (grader/sandbox refuses to grade
+# otherwise): every entry here but .venv, which student code runs, is closed.
+for entry in "$SOURCE"/* "$SOURCE"/.[!.]*; do
+    if [ -e "$entry" ] && [ "$entry" != "$VENV" ]; then
+        chmod go-rwx "$entry"
+    fi
+done
+
 # Last, the reference graded as run_autograder grades an upload: an instructor
 # reads its accuracies and score at the end of the build log. It exits 1 (and
 # so fails the build) only when grading is broken; see the script's docstring.
