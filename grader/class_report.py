@@ -10,7 +10,8 @@ be mailed around. It shows:
   - the grading times (time-limit kills marked),
   - the most common feedback lines, numbers replaced by '#' so that
     "accuracy is 0.352" and "accuracy is 0.371" count as one message,
-  - who needs attention: 0 scores, grader errors, time-limit kills.
+  - who needs attention: 0 scores, submissions that could not be graded
+    (an unusable upload, or a fault of the grader), time-limit kills.
 
 render() is pure: records in, HTML out. write_report() reads the results the
 batch wrote and writes the file.
@@ -31,8 +32,11 @@ TOP_MESSAGES = 15
 LINES_PER_OUTPUT = 6  # a test's feedback lines counted; past that it is a traceback
 MESSAGE_CHARS = 240
 # A number standing alone (not part of a word such as float64 or linear2):
-# integers, decimals, exponents, with a sign.
+# integers, decimals, exponents, with a sign; and shapes such as 1x7.
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])")
+SHAPE = re.compile(r"\b\d+(?:x\d+)+\b")
+# grader/report.py ends a check's feedback with the parts that passed: not a problem.
+PASSED_PARTS = "Right: "
 
 
 @dataclass
@@ -86,7 +90,7 @@ def check_rows(graded):
 
 def normalise(message):
     """A feedback line with its numbers replaced by '#' and its spaces collapsed."""
-    return " ".join(NUMBER.sub("#", message).split())
+    return " ".join(NUMBER.sub("#", SHAPE.sub("#", message)).split())
 
 
 def common_messages(graded, limit=TOP_MESSAGES):
@@ -101,7 +105,8 @@ def common_messages(graded, limit=TOP_MESSAGES):
             if test["score"] >= test["max_score"]:
                 continue
             label = f"{test.get('number', '')} {test['name']}".strip()
-            lines = [ln.strip() for ln in (test.get("output") or "").splitlines() if ln.strip()]
+            lines = [ln.strip() for ln in (test.get("output") or "").splitlines()
+                     if ln.strip() and not ln.startswith(PASSED_PARTS)]
             for key in {(label, normalise(line)) for line in lines[:LINES_PER_OUTPUT]}:
                 counts[key] += 1
                 examples.setdefault(key, next(ln for ln in lines if normalise(ln) == key[1]))
@@ -110,7 +115,11 @@ def common_messages(graded, limit=TOP_MESSAGES):
 
 
 def attention(graded):
-    """[(record, [reasons])] of students to look at: time-limit kills, grader errors, 0 scores."""
+    """[(record, [reasons])] of students to look at: time-limit kills, errors, 0 scores.
+
+    An error is whatever stopped the grading (results.json's extra_data.error):
+    an upload that could not be used, or a fault of the grader.
+    """
     flagged = []
     for record in graded:
         results, reasons = record.results, []
@@ -118,7 +127,7 @@ def attention(graded):
         if error == TIME_LIMIT_ERROR:
             reasons.append("killed at the time limit")
         elif error:
-            reasons.append(f"grader error: {error}")
+            reasons.append(f"could not be graded: {error}")
         if results.get("score", 0) == 0:
             reasons.append("scored 0" + ("" if results.get("tests") else " (no check ran)"))
         if reasons:
@@ -139,7 +148,7 @@ def summary(records):
         "median score": f"{statistics.median(scores):g} / {total:g}" if scores else "-",
         "full marks": sum(total > 0 and s >= total for s in scores),
         "scored 0": sum(s == 0 for s in scores),
-        "grader errors": sum(bool(e) and e != TIME_LIMIT_ERROR for e in errors),
+        "could not be graded": sum(bool(e) and e != TIME_LIMIT_ERROR for e in errors),
         "time-limit kills": sum(e == TIME_LIMIT_ERROR for e in errors),
     }
     if len(graded) < len(records):
@@ -182,7 +191,7 @@ def score_histogram(scores, total):
 def failure_chart(rows):
     """PNG: the share of students losing points on each check, first check on top."""
     figure, ax = _figure(10, 0.9 + 0.3 * max(len(rows), 1))
-    labels = [f"{number} {name}"[:48] for number, name, *_ in rows]
+    labels = [_clip(f"{number} {name}", 46) for number, name, *_ in rows]
     shares = [100 * failed / ran if ran else 0 for *_, failed, ran in rows]
     positions = range(len(rows))
     ax.barh(positions, shares, color="#c44e52")
@@ -269,14 +278,14 @@ def _messages_section(graded):
             + _table(["students", "check", "message", "for example"], rows))
 
 
-def _clip(text):
-    return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS - 1] + "…"
+def _clip(text, limit=MESSAGE_CHARS):
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _attention_section(graded):
     flagged = attention(graded)
     if not flagged:
-        return "<p>Nobody: no 0 score, no grader error, no time-limit kill.</p>"
+        return "<p>Nobody: no 0 score, no submission that could not be graded, no time-limit kill.</p>"
     kinds = Counter(reason.split(":")[0].split(" (")[0] for _, reasons in flagged for reason in reasons)
     counts = ", ".join(f"{kind}: {n}" for kind, n in sorted(kinds.items()))
     rows = [(r.student, r.name, (f"{r.results.get('score', 0):g}", "n"), _clip("; ".join(reasons)))
