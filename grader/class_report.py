@@ -57,6 +57,11 @@ def _batch(results):
     return _extra(results).get("batch") or {}
 
 
+def _error(results):
+    """What stopped the grading ('' if nothing did): the batch's word, else the grader's."""
+    return _batch(results).get("error") or _extra(results).get("error") or ""
+
+
 def _check(test):
     return (test.get("extra_data") or {}).get("check") or test["name"]
 
@@ -123,7 +128,7 @@ def attention(graded):
     flagged = []
     for record in graded:
         results, reasons = record.results, []
-        error = _batch(record.results).get("error") or _extra(results).get("error") or ""
+        error = _error(results)
         if error == TIME_LIMIT_ERROR:
             reasons.append("killed at the time limit")
         elif error:
@@ -140,10 +145,10 @@ def summary(records):
     graded = [r for r in records if r.results is not None]
     scores = [r.results["score"] for r in graded]
     total = max_total(graded)
-    errors = [_batch(r.results).get("error") or _extra(r.results).get("error") for r in graded]
+    errors = [_error(r.results) for r in graded]
     numbers = {
         "submissions": len(records),
-        "graded": len(graded),
+        "with results": len(graded),
         "mean score": f"{statistics.mean(scores):.1f} / {total:g}" if scores else "-",
         "median score": f"{statistics.median(scores):g} / {total:g}" if scores else "-",
         "full marks": sum(total > 0 and s >= total for s in scores),

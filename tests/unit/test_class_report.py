@@ -107,7 +107,7 @@ def test_sections_and_counts_are_on_the_page(page):
     for heading in ("Scores", "Checks: who lost points", "Grading time", "Most common feedback",
                     "Needs attention"):
         assert f"<h2>{heading}</h2>" in page
-    assert "<b>7</b>submissions" in page and "<b>6</b>graded" in page
+    assert "<b>7</b>submissions" in page and "<b>6</b>with results" in page
     assert "<b>1</b>not graded yet" in page
 
 
@@ -120,7 +120,7 @@ def test_an_empty_class_renders_without_plots():
 
 def test_summary_counts():
     numbers = class_report.summary(CLASS)
-    assert numbers["submissions"] == 7 and numbers["graded"] == 6
+    assert numbers["submissions"] == 7 and numbers["with results"] == 6
     assert numbers["full marks"] == 1 and numbers["scored 0"] == 3
     assert numbers["could not be graded"] == 1 and numbers["time-limit kills"] == 1
     assert numbers["not graded yet"] == 1
@@ -178,7 +178,7 @@ def test_write_report_reads_the_batch_results(tmp_path, capsys):
     path = class_report.write_report(entries, str(tmp_path))
     assert path == str(tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text()
-    assert "<b>4</b>submissions" in page and "<b>3</b>graded" in page and "<b>1</b>not graded yet" in page
+    assert "<b>4</b>submissions" in page and "<b>3</b>with results" in page and "<b>1</b>not graded yet" in page
     assert len(embedded_pngs(page)) == 3
     assert "class report:" in capsys.readouterr().err
 
