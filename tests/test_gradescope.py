@@ -2,11 +2,13 @@
 
 The zip is built once, unpacked under a temporary folder standing in for
 /autograder (source/ = the zip, submission/ = an upload, results/), and
-run_autograder is run there with AUTOGRADER_ROOT pointing at it. setup.sh is
-not run (it installs packages from the index): run_autograder uses this venv's
-Python through AUTOGRADER_PYTHON, and `make bench-grading` runs setup.sh for real.
-Most runs skip the notebook (GRADER_SKIP_NOTEBOOK=1); one slow test grades the
-master notebook end to end.
+run_autograder is run there with AUTOGRADER_ROOT pointing at it. Nothing is
+installed from the index: run_autograder and setup.sh use this venv's Python
+through AUTOGRADER_PYTHON (setup.sh then skips making .venv but still checks the
+pins, fetches CIFAR-10 and runs its self-check), and `make bench-grading` runs
+setup.sh for real. Most runs skip the notebook (GRADER_SKIP_NOTEBOOK=1); slow
+tests grade the master notebook end to end, through run_autograder and through
+setup.sh's self-check.
 """
 import ast
 import importlib.metadata
