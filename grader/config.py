@@ -51,8 +51,19 @@ NOTEBOOK_CELL_TIMEOUT = _seconds("NOTEBOOK_CELL_TIMEOUT", 300)
 NOTEBOOK_TIMEOUT = _seconds("NOTEBOOK_TIMEOUT", 420)
 # Retraining best_net from best_net_hyperparams with the student's code.
 REPRODUCE_TIMEOUT = _seconds("REPRODUCE_TIMEOUT", 180)
-# Seconds the notebook's best_net training may take (quoted in the student README).
-BEST_NET_BUDGET = _seconds("BEST_NET_BUDGET", 180)
+# Seconds the notebook's best_net training may take (quoted in the student
+# README), as grader/cost.py predicts them from best_net_hyperparams: its
+# predictions came within 10 % of measured training (docs/cost_model.md); take
+# 30 % as its error. Gradescope gives a grading 600 s of one core. Besides
+# best_net, a grading here spends 13-24 s (the notebook's kernel, imports, data,
+# figures, its first network of 30 epochs at 100 units, 9 s of it; the layer
+# checks; docs/performance.md), 50 s allowing a machine twice as slow. best_net
+# is trained twice, in the notebook and retrained by the grader (plus 5 s to
+# start the worker and load the data): 50 + 2 * (1.3 * 120 + 5) = 372 s, 62 % of
+# the limit, leaving the rest for the student's own tuning cells. It keeps the
+# retrain, 1.3 * 120 + 5 = 161 s, inside REPRODUCE_TIMEOUT. The reference's
+# best_net takes 31 s; 120 s allows 4 times that.
+BEST_NET_BUDGET = _seconds("BEST_NET_BUDGET", 120)
 # Sane ranges for best_net_hyperparams = [lr, weight_decay, epoch, hidden_size].
 HYPERPARAM_RANGES = {"lr": (1e-6, 10.0), "weight_decay": (0.0, 1.0),
                      "epoch": (1, 200), "hidden_size": (1, 4096)}
