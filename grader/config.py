@@ -123,6 +123,9 @@ PASSED_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 SANDBOX_UID_BASE = 61000
 SANDBOX_SLOTS = 64
 
+# Code cells of a notebook the grader runs (the rest are not run, and 6.1 says
+# so): real notebooks have well under 200; a cell costs the grader a round trip.
+NOTEBOOK_MAX_RUN_CELLS = 1000
 # The notebook's kernel, seen from the grader: seconds it may take to start,
 # the largest message the grader accepts from it (a figure is well under 1 MB),
 # and the outputs kept, per cell (its last ones) and in all.
@@ -132,5 +135,10 @@ NOTEBOOK_OUTPUT_BYTES_PER_CELL = 8 * 1024 ** 2
 NOTEBOOK_OUTPUT_BYTES = 64 * 1024 ** 2
 # best_net as the kernel sends it after a cell: seconds allowed, and its size
 # (a best_net of 4096 hidden units is about 100 MB of float64).
-EXTRACT_TIMEOUT = _seconds("EXTRACT_TIMEOUT", 30)
+EXTRACT_TIMEOUT = _seconds("EXTRACT_TIMEOUT", 15)
 EXTRACT_MAX_BYTES = 160 * 1024 ** 2
+# The grader's own last resort: past this many seconds a grading writes the
+# results of the checks it finished (the rest score 0, saying the grader ran
+# out of time) and ends. Above every budget student code gets (notebook,
+# retrain, layer checks, kernel start) plus room for the grader's own work.
+GRADING_DEADLINE = _seconds("GRADING_DEADLINE", NOTEBOOK_TIMEOUT + REPRODUCE_TIMEOUT + 180)

@@ -4,12 +4,14 @@ import io
 import json
 import os
 import tempfile
+import threading
 import time
 import traceback
 
 import pytest
 from utils.download_cifar10 import default_dest  # the reference's (see grader/__init__.py)
 
+from . import config
 from . import results as results_mod
 from .notebook.data import without_test_labels
 from .notebook.run import run as run_notebook
@@ -21,13 +23,63 @@ from .submission import NOTEBOOK, REFERENCE, ROOT, build_workdir, inspect
 CHECKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
 
 
-def run_checks(student, reference, run_notebook, log, skip_notebook=False):
+class Watchdog:
+    """The last guarantee of a results.json: past config.GRADING_DEADLINE seconds,
+    whatever the grading is stuck in, it writes the results of the checks done
+    so far (the others score 0, saying why), kills student code and ends the
+    process."""
+
+    def __init__(self, results_path, log, start):
+        self.results_path, self.log, self.start = results_path, log, start
+        self.plugin = None              # set once the checks start
+        self.phase = "preparing the grading"
+        self._lock = threading.Lock()
+        self._fired = False
+        self._timer = threading.Timer(config.GRADING_DEADLINE, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def claim(self):
+        """Called before writing the normal results: False if the watchdog already has
+        (then this thread must not write; the process is about to end)."""
+        with self._lock:
+            if self._fired:
+                return False
+            self._timer.cancel()
+            self._fired = True
+            return True
+
+    def _expire(self):
+        with self._lock:
+            if self._fired:
+                return
+            self._fired = True
+        kill_descendants()
+        why = (f"Not graded: the grader stopped at its overall time limit of {config.GRADING_DEADLINE:g} s "
+               f"while {self.phase}. This limit is for the grader itself, not your code's time "
+               "(your code has limits of its own, which say so when hit); please tell the course staff.")
+        checks = (self.plugin.results + self.plugin.unfinished(why)) if self.plugin else []
+        results = results_mod.build(checks, why, time.monotonic() - self.start,
+                                    extra_data={"error": "grader time limit"})
+        try:
+            self.log.write(f"--- watchdog: {why}\n")
+            self.log.flush()
+        except Exception:
+            pass
+        if self.results_path:
+            results_mod.write(results, self.results_path)
+        os._exit(0)
+
+
+def run_checks(student, reference, run_notebook, log, skip_notebook=False, watchdog=None):
     """Run every hidden check; returns (list of plugin.CheckResult, the NotebookResult or None).
 
     pytest runs on our checks folder only, with no conftest, ini file or
     plugin from anywhere else; its own output goes to `log`.
     """
     plugin = GradingPlugin(student, reference, run_notebook)
+    if watchdog is not None:
+        watchdog.plugin, watchdog.phase = plugin, "running the checks"
     # Only our plugin: none that happens to be installed, none a submission names.
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     args = [CHECKS_DIR, "--rootdir", CHECKS_DIR, "-c", os.devnull, "--noconftest",
@@ -37,6 +89,8 @@ def run_checks(student, reference, run_notebook, log, skip_notebook=False):
     with contextlib.redirect_stdout(io.StringIO()) as out:
         code = pytest.main(args, plugins=[plugin])
     log.write(out.getvalue())
+    if plugin.sandbox_broken:
+        raise SandboxRefused(plugin.sandbox_broken)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.results:
         raise RuntimeError(f"pytest could not run the checks (exit code {int(code)}):\n"
                            f"{out.getvalue()[-3000:]}")
@@ -67,7 +121,7 @@ def _hidden(real_data):
             real_data, os.path.join(real_data, "test_batch")]
 
 
-def _run_sandboxed(sub, workdir, log, skip_notebook, extra):
+def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog):
     """Claim the sandbox in `workdir`, lay it out, run the checks; returns (checks, NotebookResult or None)."""
     real_data = cifar10_dir()
     sandbox = Sandbox.claim(workdir, hidden=_hidden(real_data))
@@ -83,9 +137,13 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra):
         notebook_path = os.path.join(sub.root, NOTEBOOK) if NOTEBOOK in sub.used else None
 
         def notebook():
-            return run_notebook(notebook_path, sandbox, worker_log)
+            watchdog.phase = "running the notebook"
+            try:
+                return run_notebook(notebook_path, sandbox, worker_log)
+            finally:
+                watchdog.phase = "running the checks"
         os.environ["CIFAR10_DIR"] = real_data  # for the grader's own accuracy measurements
-        return run_checks(student, ReferenceRunner(), notebook, log, skip_notebook)
+        return run_checks(student, ReferenceRunner(), notebook, log, skip_notebook, watchdog)
     finally:
         if student is not None:
             student.close()
@@ -110,6 +168,7 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False):
     log = log or io.StringIO()
     start = time.monotonic()
     become_subreaper()
+    watchdog = Watchdog(results_path, log, start)
     try:
         if not os.path.isdir(submission_path):
             raise FileNotFoundError(f"submission folder not found: {submission_path}")
@@ -117,8 +176,9 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False):
         extra = {"used": sub.used, "missing": sub.missing, "ignored": sub.ignored}
         workdir = tempfile.mkdtemp(prefix="grader-")
         try:
-            checks, notebook = _run_sandboxed(sub, workdir, log, skip_notebook, extra)
+            checks, notebook = _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog)
         finally:
+            watchdog.phase = "cleaning up after student code"
             remove_tree(workdir)
         output = sub.summary()
         if os.geteuid() != 0 and extra["sandbox"]["off"]:
@@ -140,6 +200,8 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False):
         log.write(traceback.format_exc())
         results = results_mod.build([], f"The grader could not grade this submission: {exc}",
                                     time.monotonic() - start, extra_data={"error": str(exc)})
+    if not watchdog.claim():
+        threading.Event().wait()  # the watchdog is writing the results and ending the process
     if results_path:
         results_mod.write(results, results_path)
     return results

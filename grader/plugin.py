@@ -11,7 +11,7 @@ import pytest
 
 from .notebook.run import NotebookResult
 from .report import Report
-from .runners import StudentError, WorkerFailure
+from .runners import SandboxBroken, StudentError, WorkerFailure
 
 
 @dataclass
@@ -23,6 +23,11 @@ class CheckResult:
     score: float
     output: str
     visibility: str
+
+
+def _title(item):
+    """A check's name: the first line of its docstring."""
+    return (item.function.__doc__ or item.name).strip().splitlines()[0]
 
 
 def _explain(excinfo):
@@ -50,6 +55,7 @@ class GradingPlugin:
         self._run_notebook = run_notebook
         self.notebook_result = None   # the NotebookResult, once a check has asked for it
         self.results = []
+        self.sandbox_broken = None    # why a sandbox layer failed mid-grading (then nothing counts)
 
     @pytest.fixture
     def notebook(self):
@@ -57,6 +63,9 @@ class GradingPlugin:
         if self.notebook_result is None:
             try:
                 self.notebook_result = self._run_notebook()
+            except SandboxBroken as exc:
+                self.sandbox_broken = str(exc)
+                raise
             except Exception as exc:  # computed once, failed or not: never run it again per check
                 self.notebook_result = NotebookResult(
                     submitted=True, problem=f"the notebook could not be graded: {exc}")
@@ -76,6 +85,18 @@ class GradingPlugin:
     def report(self):
         return Report()
 
+    def pytest_collection_modifyitems(self, items):
+        self.collected = list(items)
+
+    def unfinished(self, why):
+        """CheckResults scoring 0 for the checks collected but not (yet) reported."""
+        done = {r.check for r in self.results}
+        return [CheckResult(check=item.name.removeprefix("test_"), name=_title(item),
+                            number=getattr(item.function, "__number__", ""),
+                            max_score=float(getattr(item.function, "__weight__", 0.0)), score=0.0,
+                            output=why, visibility=getattr(item.function, "__visibility__", "visible"))
+                for item in getattr(self, "collected", []) if item.name.removeprefix("test_") not in done]
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
@@ -84,6 +105,8 @@ class GradingPlugin:
             self.results.append(self._result(item, call, rep))
 
     def _result(self, item, call, rep):
+        if call.excinfo is not None and isinstance(call.excinfo.value, SandboxBroken):
+            self.sandbox_broken = str(call.excinfo.value)
         func = item.function
         weight = float(getattr(func, "__weight__", 0.0))
         report = item.funcargs.get("report") or Report()
@@ -94,9 +117,8 @@ class GradingPlugin:
         else:
             score = 0.0
             output = "\n".join(filter(None, [report.feedback(), _explain(call.excinfo)]))
-        doc = (func.__doc__ or item.name).strip().splitlines()[0]
         return CheckResult(
-            check=item.name.removeprefix("test_"), name=doc,
+            check=item.name.removeprefix("test_"), name=_title(item),
             number=getattr(func, "__number__", ""), max_score=weight,
             score=round(score, 4), output=output,
             visibility=getattr(func, "__visibility__", "visible"))

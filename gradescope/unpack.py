@@ -65,7 +65,11 @@ def extract(archive, dest):
             if info.flag_bits & 0x1:
                 raise UnsafeArchive(f"{label} is password-protected ({info.filename!r})")
             target = os.path.join(dest, *parts)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+            try:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+            except OSError as exc:  # a file where a folder must be, a name too long, ...
+                raise UnsafeArchive(f"{label}: {info.filename!r} could not be extracted "
+                                    f"({_reason(exc)})") from None
             total += _copy_member(zf, info, target, label, MAX_TOTAL_BYTES - total)
             extracted.append("/".join(parts))
     return extracted
@@ -85,7 +89,20 @@ def _copy_member(zf, info, target, label, budget):
                         f"exceeds {MAX_FILE_BYTES >> 20} MB per file, {MAX_TOTAL_BYTES >> 20} MB in all)")
                 out.write(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-        # A damaged member, an unsupported compression method, or a full disk.
-        raise UnsafeArchive(f"{label}: {info.filename!r} could not be extracted ({exc})") from None
+        # A damaged member, an unsupported compression method, a folder of the
+        # same name, a name too long for the file system.
+        raise UnsafeArchive(f"{label}: {info.filename!r} could not be extracted "
+                            f"({_reason(exc)})") from None
     return written
+
+
+def _reason(exc):
+    """Why a member could not be written, in the student's terms."""
+    import errno
+    reasons = {errno.ENAMETOOLONG: "its name or path is too long",
+               errno.EEXIST: "a file and a folder in the zip have the same name",
+               errno.ENOTDIR: "a file and a folder in the zip have the same name",
+               errno.EISDIR: "a file and a folder in the zip have the same name",
+               errno.EILSEQ: "its name is not valid here"}
+    return reasons.get(getattr(exc, "errno", None), str(exc))
 

@@ -123,3 +123,25 @@ def test_missing_submission_folder_still_writes_results(tmp_path):
     assert proc.returncode == 0
     validate(results)
     assert results["score"] == 0 and "not found" in results["output"]
+
+
+def test_past_the_graders_own_deadline_results_are_still_written(tmp_path):
+    """The watchdog: a grading that outlives GRADER_GRADING_DEADLINE (here a notebook
+    cell that sleeps, with the cell and notebook limits above the deadline) still
+    leaves results.json, with the layer checks it finished and the rest at 0 saying why."""
+    import nbformat
+    submission = copy_reference(tmp_path / "submission")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import time\ntime.sleep(600)")]
+    nbformat.write(nb, submission / "classification_nn.ipynb")
+    proc, results = run_grader(submission, tmp_path / "results.json", timeout=240,
+                               env={"GRADER_GRADING_DEADLINE": "45", "GRADER_NOTEBOOK_CELL_TIMEOUT": "600",
+                                    "GRADER_NOTEBOOK_TIMEOUT": "600"})
+    assert proc.returncode == 0, proc.stderr
+    validate(results)
+    got = scores(results)
+    assert got["linear_forward"] == (5, 5), "checks finished before the deadline keep their score"
+    unfinished = [t for t in results["tests"] if t["number"].startswith("6.")]
+    assert unfinished and all(t["score"] == 0 for t in unfinished)
+    assert all("overall time limit" in t["output"] for t in unfinished)
+    assert results["extra_data"]["error"] == "grader time limit"

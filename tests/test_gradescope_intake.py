@@ -37,6 +37,22 @@ def test_entries_that_leave_the_folder_are_refused(tmp_path, name):
     assert not list((tmp_path / "out").glob("escape.py")) and not (tmp_path / "escape.py").exists()
 
 
+@pytest.mark.parametrize("members, culprit, why", [
+    ({"sub/" + "a" * 300 + ".py": b"x"}, "aaaa", "too long"),
+    ({"layers.py": b"x", "layers.py/linear.py": b"x"}, "layers.py/linear.py", "same name"),
+    ({"a/b.py/c.py": b"x", "a/b.py": b"x"}, "a/b.py", "same name"),
+])
+def test_a_member_that_cannot_be_written_is_named_as_the_uploads_fault(tmp_path, members, culprit, why):
+    archive = make_zip(tmp_path / "upload.zip", members)
+    dest = tmp_path / "out"
+    dest.mkdir()
+    with pytest.raises(unpack.UnsafeArchive, match=why) as raised:
+        unpack.extract(archive, dest)
+    assert culprit in str(raised.value)
+    results = autograde.grade_upload(str(archive), skip_notebook=True)
+    assert "course staff" not in results["output"] and culprit in results["output"], results["output"]
+
+
 def test_links_are_refused(tmp_path):
     info = zipfile.ZipInfo("layers/linear.py")
     info.external_attr = (0o120777 << 16)  # a symbolic link to...

@@ -43,6 +43,9 @@ def test_notebook_runs(notebook, report):
     code_cells = sum(1 for c in execution.notebook.cells if c.cell_type == "code")
     if execution.stopped:
         report.part("finished", False, f"The notebook did not finish: {execution.stopped}.")
+    elif execution.skipped_cells:
+        report.part("finished", False, f"The notebook has {execution.skipped_cells} code cells more "
+                    f"than the {config.NOTEBOOK_MAX_RUN_CELLS} the grader runs; those were not run.")
     failed = [f"cell {index + 1}: {error}" for index, error in execution.errors]
     report.part("cells without errors", not failed,
                 "Cells that raised: " + "; ".join(failed[:5]) if failed else "",

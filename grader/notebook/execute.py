@@ -23,10 +23,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from .. import config
+from ..runners import SandboxBroken
+from ..sandbox import SETUP_FAILED
 from ..worker import wire
 from .kernel import SandboxKernelManager
 
-# Runs in the student's kernel after each of their cells: sends best_net's
+# Runs in the student's kernel after their cells that name best_net: sends best_net's
 # Linear weights and best_net_hyperparams as plain arrays/JSON to the grader's
 # channel, the weights only when they changed. Student code could forge the
 # message, but only weights that really classify score anything.
@@ -83,7 +85,7 @@ class Execution:
     extracted: dict = field(default_factory=dict)  # hyperparams, layers, problems
     arrays: dict = field(default_factory=dict)     # w0, b0, w2, b2, ... plain float64
     truncated: list = field(default_factory=list)  # cells whose outputs were cut to the caps
-    skipped_cells: int = 0              # code cells past config.NOTEBOOK_MAX_CELLS, not run
+    skipped_cells: int = 0              # code cells past config.NOTEBOOK_MAX_RUN_CELLS, not run
 
 
 def clear_outputs(nb):
@@ -138,8 +140,9 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
     an error (later cells may still earn credit). A cell past `cell_timeout`
     is interrupted and counts as an error; the whole run past
     `total_timeout`, or the kernel dying (os._exit, a crash, the memory
-    limit), stops execution. best_net is extracted after every cell, so what
-    a notebook had built before it stopped still counts.
+    limit), stops execution. best_net is extracted after every cell that
+    names it and after the last one, so what a notebook had built before it
+    stopped still counts.
     The kernel's own stdout/stderr go to the file object `log`.
     """
     clear_outputs(nb)
@@ -147,7 +150,7 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
     km = SandboxKernelManager(sandbox)
     client = BoundedNotebookClient(
         nb, km=km, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
-        interrupt_on_timeout=True, coalesce_streams=True,
+        interrupt_on_timeout=True,  # not coalesce_streams: its regexes are quadratic in a long line
         error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
                           "evalue": f"the cell ran longer than {cell_timeout:g} s and was interrupted"},
         resources={"metadata": {"path": sandbox.home}})
@@ -155,13 +158,14 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
     start = time.monotonic()
     watchdog = None
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    result.skipped_cells = max(0, len(code_cells) - config.NOTEBOOK_MAX_CELLS)
+    run = code_cells[:config.NOTEBOOK_MAX_RUN_CELLS] or [None]
+    result.skipped_cells = len(code_cells) - len(code_cells[:config.NOTEBOOK_MAX_RUN_CELLS])
     try:
         with client.setup_kernel(cwd=sandbox.home, env=env or sandbox.env(),
                                  stdout=log, stderr=log):
             watchdog = threading.Timer(total_timeout, _kill, args=(client.km,))
             watchdog.start()
-            for index in code_cells[:config.NOTEBOOK_MAX_CELLS]:
+            for index in code_cells[:config.NOTEBOOK_MAX_RUN_CELLS]:
                 cell = nb.cells[index]
                 began = time.monotonic()
                 client.execute_cell(cell, index)
@@ -171,7 +175,8 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
                         if output.ename in ("KeyboardInterrupt", "CellTimeoutError"):
                             result.timed_out.append(index)
                         result.errors.append((index, _describe(output, cell_timeout)))
-                extraction.run(client, nb)
+                if "best_net" in cell.source or index == run[-1]:
+                    extraction.run(client, nb)
     except DeadKernelError:
         if time.monotonic() - start >= total_timeout:
             result.stopped = f"the notebook ran longer than {total_timeout:g} s"
@@ -180,6 +185,10 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
     except CellTimeoutError:  # the kernel would not even take the interrupt
         result.stopped = f"a cell ran longer than {cell_timeout:g} s and could not be interrupted"
     except Exception as exc:  # the kernel could not start, or its sockets were tampered with
+        process = getattr(km.provisioner, "process", None)
+        if process is not None and process.poll() == SETUP_FAILED:
+            raise SandboxBroken("the sandbox could not be set up for the notebook's kernel "
+                                "(see the grader's log)") from None
         result.stopped = f"the notebook's kernel failed: {exc}"
     finally:
         if watchdog:
@@ -233,11 +242,12 @@ class _Extraction:
     def _receive(self, nonce, finished):
         """The message carrying `nonce`, waiting while the cell runs and a moment after."""
         deadline = time.monotonic() + config.EXTRACT_TIMEOUT
-        grace = None
-        while time.monotonic() < (deadline if grace is None else min(deadline, grace)):
-            if grace is None and finished.is_set():
-                grace = time.monotonic() + 1.0  # what was sent is already on its way
-            body = self.channel.receive(0.2, config.EXTRACT_MAX_BYTES)
+        while time.monotonic() < deadline:
+            if finished.is_set():
+                # What the cell sent is on its way already: a moment more, no longer.
+                deadline = min(deadline, time.monotonic() + 2.0)
+            body = self.channel.receive(0.2, config.EXTRACT_MAX_BYTES,
+                                        read_timeout=max(0.1, deadline - time.monotonic()))
             if body is None:
                 continue
             try:

@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import stat
+import sys
 import time
 
 import zmq
@@ -117,8 +118,8 @@ def _write_kernelspec(spec_dir, sandbox):
     """kernel.json of a kernel that starts in the sandbox ({connection_file} is filled in by jupyter)."""
     folder = os.path.join(spec_dir, KERNEL_NAME)
     os.makedirs(folder, exist_ok=True)
-    import sys
-    argv = sandbox.command([sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"])
+    argv = sandbox.command([sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                           kernel=True)
     with open(os.path.join(folder, "kernel.json"), "w") as f:
         json.dump({"argv": argv, "display_name": "grader sandbox", "language": "python",
                    "interrupt_mode": "signal"}, f)

