@@ -68,10 +68,21 @@ BEST_NET_BUDGET = _seconds("BEST_NET_BUDGET", 180)
 # Sane ranges for best_net_hyperparams = [lr, weight_decay, epoch, hidden_size].
 HYPERPARAM_RANGES = {"lr": (1e-6, 10.0), "weight_decay": (0.0, 1.0),
                      "epoch": (1, 200), "hidden_size": (1, 4096)}
+# How far best_net's accuracy moves between two trainings of the same
+# best_net_hyperparams from different seeds (initial weights, minibatch order),
+# on the notebook's 250 validation and 500 test images: the largest max - min
+# over 10 seeds of each of four settings (the reference's and three like
+# students'), plus 0.0005 for an accuracy printed with three decimals, rounded
+# up (scripts/seed_spread.py, docs/seed_spread.md: largest ranges 0.112 and
+# 0.118, both from one seed of [0.1, 0.001, 150, 100] whose training stalled;
+# the other settings' ranges are 0.064-0.100). A retrain of best_net from
+# another seed may differ from the notebook's by this much.
+SEED_SPREAD = {"validation": 0.113, "test": 0.119}
 # A stored output may claim up to this much more accuracy than the grader
-# measures before it is reported: a notebook run without a seed moves by a few
-# points from run to run (validation has only 250 images).
-CLAIM_TOLERANCE = 0.05
+# measures before it is reported: the notebook runs without a seed, so the
+# student's run and the grader's are two seeds, and no two honest runs measured
+# differed by more than SEED_SPREAD (one tolerance serves both splits: the larger).
+CLAIM_TOLERANCE = max(SEED_SPREAD.values())
 
 # How much of a notebook the grader reads (grader/notebook/read.py), so that a
 # notebook of any size is read in bounded time. Each is far above real notebooks:
