@@ -28,7 +28,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "reference")]
 
 from grader import cost  # noqa: E402
-from scripts.notebook_training import build_model, load_notebook_data  # noqa: E402
+from scripts.notebook_training import (BATCH_SIZE, VALIDATE_INTERVAL, build_model,  # noqa: E402
+                                       load_notebook_data)
 from utils.dataset import DataLoader  # noqa: E402
 from utils.optimizer import SGD  # noqa: E402
 from layers.loss_func import CrossEntropyLoss  # noqa: E402
@@ -47,7 +48,7 @@ def train_once(epochs, hidden, data):
     loader = DataLoader(data["x_train"], data["y_train"], data["x_val"], data["y_val"],
                         data["x_test"], data["y_test"])
     trainer = Trainer(loader, SGD(net, 0.1, 0.001), net, CrossEntropyLoss(), epochs,
-                      cost.BATCH, validate_interval=cost.VALIDATE_INTERVAL)
+                      BATCH_SIZE, validate_interval=VALIDATE_INTERVAL)
     cpu, wall = time.thread_time(), time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         trainer.train()
@@ -67,9 +68,9 @@ def main(argv=None):
     data = load_notebook_data()
     calibration = cost.calibrate()
     print(f"calibration ({calibration.seconds:.2f} s wall, BLAS held to one thread: "
-          f"{calibration.one_thread}): seconds per step / per forward pass of {cost.BATCH} rows")
+          f"{calibration.one_thread}): seconds per step / per forward pass of {BATCH_SIZE} rows")
     for hidden, step, forward in zip(calibration.hidden, calibration.step, calibration.forward):
-        rate = cost.step_flops(cost.BATCH, hidden).total / step / 1e9
+        rate = cost.step_flops(BATCH_SIZE, hidden).total / step / 1e9
         print(f"  hidden {hidden:5d}: step {step * 1e3:7.2f} ms ({rate:4.1f} GFLOP/s), "
               f"forward {forward * 1e3:6.2f} ms")
     load = os.getloadavg()[0]
