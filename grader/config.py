@@ -87,9 +87,9 @@ CLAIM_TOLERANCE = max(SEED_SPREAD.values())
 # How much of a notebook the grader reads (grader/notebook/read.py), so that a
 # notebook of any size is read in bounded time. Each is far above real notebooks:
 # the course's has about 40 cells, students' with tuning loops a few hundred; a
-# cell's outputs are a few streams and figures (nbclient merges consecutive
-# prints), a grid search with a plot per setting makes dozens; 1500 epochs of
-# Trainer output are about 3000 lines, 75,000 characters. What is cut: cells past
+# cell's outputs are a few streams (the kernel sends prints in batches, a few a
+# second) and figures, a grid search with a plot per setting makes dozens; 1500
+# epochs of Trainer output are about 3000 lines, 75,000 characters. Cut: cells past
 # the first NOTEBOOK_MAX_CELLS, all but a cell's last NOTEBOOK_MAX_OUTPUTS outputs
 # (an error and the final prints come last), all but an output's last
 # NOTEBOOK_MAX_TEXT characters (the accuracy printed last is the one read), and
