@@ -45,29 +45,55 @@ TEST_ACCURACY_THRESHOLD = 0.35
 TOY_STEPS = 300
 TOY_FINAL_LOSS = 0.1
 
-# Running the notebook: one cell, and the whole notebook (Gradescope's default
-# limit for a whole grading run is 10 minutes on one core).
-NOTEBOOK_CELL_TIMEOUT = _seconds("NOTEBOOK_CELL_TIMEOUT", 300)
-NOTEBOOK_TIMEOUT = _seconds("NOTEBOOK_TIMEOUT", 420)
-# Retraining best_net from best_net_hyperparams with the student's code.
-REPRODUCE_TIMEOUT = _seconds("REPRODUCE_TIMEOUT", 180)
-# Seconds the notebook's best_net training may take (quoted in the student
-# README), as grader/cost.py predicts them from best_net_hyperparams: its
-# predictions came within 10 % of measured training (docs/cost_model.md); take
-# 30 % as its error. Gradescope gives a grading 600 s of one core. Besides
-# best_net, a grading here spends 13-24 s (the notebook's kernel, imports, data,
-# figures, its first network of 30 epochs at 100 units, 9 s of it; the layer
-# checks; docs/performance.md), 50 s allowing a machine twice as slow. best_net
-# is trained twice, in the notebook and retrained by the grader (plus 5 s to
-# start the worker and load the data): 50 + 2 * (1.3 * 180 + 5) = 528 s, 88 % of
-# the limit (456 s at the measured 10 % error). The reference's best_net takes
-# 31 s. A retrain at the budget's edge may take 1.1-1.3 * 180 + 5 = 203-239 s,
-# more than REPRODUCE_TIMEOUT: 120 s would keep it inside (161 s) and a grading
-# at 372 s, but needs the student README regenerated (`make template`).
-BEST_NET_BUDGET = _seconds("BEST_NET_BUDGET", 180)
-# Sane ranges for best_net_hyperparams = [lr, weight_decay, epoch, hidden_size].
-HYPERPARAM_RANGES = {"lr": (1e-6, 10.0), "weight_decay": (0.0, 1.0),
-                     "epoch": (1, 200), "hidden_size": (1, 4096)}
+# ---- Time: what the notebook may take (the student README and utils/budget.py say it) ----
+# Training best_net: BEST_NET_BUDGET seconds on the grading machine, as the
+# reference's utils/budget.py predicts them from best_net_hyperparams (whose
+# BUDGET_SECONDS must equal this default: a test checks). Whether a setting fits
+# is decided on the grading machine's figures, so it is the same answer on every
+# machine; over it, best_net is not graded (6.3-6.5 say why, once). The model came
+# within 10 % of measured training (docs/cost_model.md); the cell's own limit
+# allows BEST_NET_MARGIN for its error, times how much slower this machine is
+# than the grading machine (grader/cost.py, never less than 1), plus
+# BEST_NET_CELL_EXTRA for the rest of the cell (building the network, printing).
+#
+# The arithmetic for Gradescope's default of 600 s on one core: the kernel,
+# imports and data 10 s, the other cells at most NOTEBOOK_OTHER_CELLS_TIMEOUT
+# (the course's first network of 30 epochs takes 9 s of it), best_net at most
+# 1.3 * 150 + 15 = 210 s, the grader's own training of best_net (reference
+# layers) as long again, the layer checks and the grader's work 20 s:
+# 10 + 120 + 210 + 210 + 20 = 570 s. The reference's best_net takes 31 s and a
+# grading of it about a minute. Where two cores are free the grader trains its
+# own best_net beside the notebook's (config.RETRAIN_ALONGSIDE_CORES).
+BEST_NET_BUDGET = _seconds("BEST_NET_BUDGET", 150)
+BEST_NET_MARGIN = 1.3
+BEST_NET_CELL_EXTRA = 15
+# Every other cell: at most NOTEBOOK_CELL_TIMEOUT each and NOTEBOOK_OTHER_CELLS_TIMEOUT
+# in all (a search left in the notebook is stopped, and said to be, at no cost);
+# once the pool is spent each later cell still gets NOTEBOOK_CELL_MIN_TIMEOUT
+# (evaluating and plotting take seconds).
+NOTEBOOK_CELL_TIMEOUT = _seconds("NOTEBOOK_CELL_TIMEOUT", 90)
+NOTEBOOK_OTHER_CELLS_TIMEOUT = _seconds("NOTEBOOK_OTHER_CELLS_TIMEOUT", 120)
+NOTEBOOK_CELL_MIN_TIMEOUT = _seconds("NOTEBOOK_CELL_MIN_TIMEOUT", 20)
+# The whole notebook, as a last bound: the pool, best_net's cell at the budget on
+# a machine twice as slow, and the minimum for ten more cells.
+NOTEBOOK_TIMEOUT = _seconds("NOTEBOOK_TIMEOUT", NOTEBOOK_OTHER_CELLS_TIMEOUT
+                            + 2 * (BEST_NET_MARGIN * BEST_NET_BUDGET + BEST_NET_CELL_EXTRA)
+                            + 10 * NOTEBOOK_CELL_MIN_TIMEOUT)
+# The grader's own training of best_net beside the notebook's needs a core of its
+# own: with fewer cores free for the grading, it runs after the notebook.
+RETRAIN_ALONGSIDE_CORES = 2
+# Which network the accuracy checks 6.3 and 6.4 judge (grader/notebook/judge.py):
+# "isolate" (default): best_net_hyperparams trained by the grader with the
+#   reference layers, so that a layer bug costs its layer checks only (one cause,
+#   one deduction), and what is graded cannot depend on anything the student's
+#   code does; the notebook's best_net must agree with it (6.5).
+# "cascade": the notebook's own best_net, so a layer bug also costs the accuracy
+#   checks (their message names the failed layer checks).
+ACCURACY_POLICY = os.environ.get("GRADER_ACCURACY_POLICY", "isolate")
+# Sane best_net_hyperparams = [lr, weight_decay, epoch, hidden_size]: whole,
+# positive sizes and finite rates. Not a time limit (that is the budget).
+HYPERPARAM_RANGES = {"lr": (0.0, 1e3), "weight_decay": (0.0, 1e3),
+                     "epoch": (1, 10 ** 6), "hidden_size": (1, 10 ** 5)}
 # How far best_net's accuracy moves between two trainings of the same
 # best_net_hyperparams from different seeds (initial weights, minibatch order),
 # on the notebook's 250 validation and 500 test images: the largest max - min
@@ -109,7 +135,7 @@ SANDBOX_LIMITS = {
     "file_size": 256 * 1024 ** 2,     # a best_net of 4096 hidden units saves ~100 MB
     "open_files": 512,
     "core_size": 0,
-    "cpu_seconds": int(NOTEBOOK_TIMEOUT + REPRODUCE_TIMEOUT + 60),
+    "cpu_seconds": int(NOTEBOOK_TIMEOUT + 60),
 }
 # Processes the sandbox user may have: a Jupyter kernel needs a few dozen threads.
 SANDBOX_PROCESSES = 128
@@ -152,4 +178,5 @@ EXTRACT_MAX_BYTES = 160 * 1024 ** 2
 # results of the checks it finished (the rest score 0, saying the grader ran
 # out of time) and ends. Above every budget student code gets (notebook,
 # retrain, layer checks, kernel start) plus room for the grader's own work.
-GRADING_DEADLINE = _seconds("GRADING_DEADLINE", NOTEBOOK_TIMEOUT + REPRODUCE_TIMEOUT + 180)
+GRADING_DEADLINE = _seconds("GRADING_DEADLINE", NOTEBOOK_TIMEOUT
+                            + 2 * (BEST_NET_MARGIN * BEST_NET_BUDGET + BEST_NET_CELL_EXTRA) + 180)

@@ -136,10 +136,10 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog):
         student = WorkerRunner(sandbox, worker_main, worker_log)
         notebook_path = os.path.join(sub.root, NOTEBOOK) if NOTEBOOK in sub.used else None
 
-        def notebook():
+        def notebook(layers_failed):
             watchdog.phase = "running the notebook"
             try:
-                return run_notebook(notebook_path, sandbox, worker_log)
+                return run_notebook(notebook_path, sandbox, worker_log, layers_failed)
             finally:
                 watchdog.phase = "running the checks"
         os.environ["CIFAR10_DIR"] = real_data  # for the grader's own accuracy measurements

@@ -46,8 +46,10 @@ def _explain(excinfo):
 
 
 class GradingPlugin:
-    """`run_notebook` is called (once, when a check first asks) to execute the
-    submitted notebook; it returns a grader.notebook.run.NotebookResult."""
+    """`run_notebook(layers_failed)` is called (once, when a check first asks) to
+    execute the submitted notebook; it returns a grader.notebook.run.NotebookResult.
+    The notebook's checks run after all the others, so that it can be told which
+    layer checks failed (a layer bug is then named as the cause, not the tuning)."""
 
     def __init__(self, student, reference, run_notebook):
         self._student = student
@@ -62,7 +64,7 @@ class GradingPlugin:
         """The executed notebook and the grader's measurements of its best_net."""
         if self.notebook_result is None:
             try:
-                self.notebook_result = self._run_notebook()
+                self.notebook_result = self._run_notebook(self.layers_failed())
             except SandboxBroken as exc:
                 self.sandbox_broken = str(exc)
                 raise
@@ -86,7 +88,12 @@ class GradingPlugin:
         return Report()
 
     def pytest_collection_modifyitems(self, items):
+        items.sort(key=lambda item: "notebook" in getattr(item, "fixturenames", ()))  # stable: last
         self.collected = list(items)
+
+    def layers_failed(self):
+        """'number name' of each check reported so far that lost points (the layer checks)."""
+        return [f"{r.number} {r.name}" for r in self.results if r.score < r.max_score]
 
     def unfinished(self, why):
         """CheckResults scoring 0 for the checks collected but not (yet) reported."""

@@ -17,9 +17,10 @@ from gradescope_schema import validate
 from grading import copy_reference, run_grader
 
 WEAK_HYPERPARAMS = [0.05, 1e-3, 3, 50]  # about 30% validation accuracy, in seconds
-# What the weak network loses: validation accuracy and its retrained copy. Its
-# test accuracy sits near the 35% line, so 6.4 is not pinned either way.
-BASE = {"6.3", "6.5"}
+# What the weak network loses: validation accuracy (the grader's own training of
+# its hyperparameters, which the notebook's agrees with: 6.5 passes). Its test
+# accuracy sits near the 35% line, so 6.4 is not pinned either way.
+BASE = {"6.3"}
 CELL_TIMEOUT = "45"  # the training cell takes ~15 s; two gradings share the cores
 
 SETUP = """\
@@ -138,10 +139,12 @@ def lost(results):
 @pytest.mark.parametrize("case, failing", [
     ("good", set()),
     ("error_in_middle", {"6.1"}),
-    # Its test cell prints my_net's accuracy, which is not best_net's (6.6).
-    ("no_best_net", {"6.4", "6.6"}),
+    # No best_net: nothing to judge or check (6.3-6.5); its test cell prints my_net's
+    # accuracy, which is not best_net's (6.6).
+    ("no_best_net", {"6.4", "6.5", "6.6"}),
     ("claims_60_percent", set()),
-    ("sleeps_forever", {"6.1"}),
+    # Stopped by the grader's time limit for a cell: said, not counted.
+    ("sleeps_forever", set()),
     ("labels_overwritten", set()),
     ("os_exit_last_cell", {"6.1"}),
 ])
@@ -161,7 +164,7 @@ def test_notebook_loses_points_exactly_where_it_fails(graded, case, failing):
     ("error_in_middle", "6.1", "RuntimeError: a broken cell"),
     ("no_best_net", "6.3", "never defines best_net"),
     ("good", "6.3", "validation accuracy is 0."),
-    ("sleeps_forever", "6.1", f"ran longer than {CELL_TIMEOUT} s"),
+    ("sleeps_forever", "6.1", "Not counted against you: cell 9: stopped by the grader's time limit"),
     ("os_exit_last_cell", "6.1", "kernel died"),
 ])
 def test_notebook_feedback_says_why(graded, case, check, says):

@@ -58,9 +58,9 @@ def test_attackers_in_a_batch_reach_nothing_and_a_classmate_scores_100(tmp_path)
     total = next(key for key in rows["alice"] if key.startswith("total"))
     assert float(rows["alice"][total]) == 100, (out / "alice" / "feedback.txt").read_text()
     # What each attacker's correct parts deserve: the weak notebook's network loses
-    # 6.3-6.5 (25 points); trudy's bias bug loses 1.1, 5.1 and 5.2 (20 points).
-    assert float(rows["mallory"][total]) == 75, (out / "mallory" / "feedback.txt").read_text()
-    assert float(rows["trudy"][total]) == 55, (out / "trudy" / "feedback.txt").read_text()
+    # 6.3 and 6.4 (20 points); trudy's bias bug loses 1.1, 5.1 and 5.2 (20 points).
+    assert float(rows["mallory"][total]) == 80, (out / "mallory" / "feedback.txt").read_text()
+    assert float(rows["trudy"][total]) == 60, (out / "trudy" / "feedback.txt").read_text()
     log = (out / "mallory" / "grader.log").read_text(errors="replace")
     reached = [line for line in log.splitlines()
                if line.startswith("HOSTILE_EVIDENCE classmates: ") and (" read " in line or " sent " in line)]

@@ -75,7 +75,7 @@ def test_a_cell_past_its_time_limit_is_interrupted_and_later_cells_run(run):
     result = run("import time; time.sleep(60)", "best_net_hyperparams = [1, 2, 3, 4]",
                  cell_timeout=2)
     assert not result.stopped
-    assert result.errors == [(0, "the cell ran longer than 2 s and was interrupted")]
+    assert result.errors == [(0, "the cell ran longer than 2 s, its time limit on the grader, and was interrupted")]
     assert result.extracted["hyperparams"] == [1.0, 2.0, 3.0, 4.0]
 
 

@@ -153,8 +153,13 @@ def test_committed_template_is_what_the_generator_writes():
 
 
 @pytest.fixture(scope="module")
-def reference_outcomes():
-    return run_public_checks(ROOT / "reference")
+def reference_outcomes(tmp_path_factory):
+    """The public checks in an assignment folder of the reference and the master notebook."""
+    assignment = tmp_path_factory.mktemp("reference") / "assignment"
+    shutil.copytree(ROOT / "reference", assignment,
+                    ignore=shutil.ignore_patterns("__pycache__", "datasets", "*.pyc"))
+    shutil.copy(MASTER, assignment / "classification_nn.ipynb")
+    return run_public_checks(assignment)
 
 
 def test_reference_passes_every_public_check(reference_outcomes):
@@ -177,6 +182,10 @@ def test_untouched_template_fails_every_public_check_naming_the_function(tmp_pat
                "Softmax.forward", "Softmax.backward", "CrossEntropyLoss.forward",
                "CrossEntropyLoss.backward"}
     for name, (outcome, message) in outcomes.items():
+        if name.startswith("test_notebook_budget::"):
+            # Nothing to judge until the tuning cell sets best_net_hyperparams.
+            assert outcome == "skipped" and "does not set best_net_hyperparams" in message, message
+            continue
         named = re.match(r"NotImplementedError: (\w+\.\w+): ", message)
         assert outcome == "failure" and named and named.group(1) in stubbed, (
             f"{name}: {outcome}: {message}")

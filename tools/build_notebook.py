@@ -63,6 +63,7 @@ from utils.evaluation import get_classification_accuracy
 from utils.optimizer import SGD
 from utils.trainer import Trainer
 from utils.vis_utils import visualize_grid
+from utils.budget import check as check_budget
 
 %matplotlib inline
 plt.rcParams["figure.figsize"] = (10.0, 8.0)"""),
@@ -179,14 +180,17 @@ What moves the accuracy of this network on this data:
   does here.
 - **Hidden size.** Every epoch costs time in proportion to it (the first layer
   alone has 3072 x hidden_size weights), and past a modest size more units add
-  little accuracy here. Training `best_net` has a time budget (see the README),
-  so more epochs of a smaller network are often the better buy.
+  little accuracy here. Training `best_net` has a time budget on the grading
+  machine: `check_budget(best_net_hyperparams)` says how long a setting takes
+  there and, past the budget, what fits (so does `python -m pytest tests`). More
+  epochs of a smaller network are often the better buy.
 - **Noise.** The validation set has 250 images, so one image is 0.4%, and the
   same setting trained with another seed can differ by a few points. Prefer a
   setting that does well for two or three seeds over one lucky run.
 
 Search in cells of your own here, then keep their conclusions in comments and
-remove the loops before you submit: the grader runs every cell again.
+remove the loops before you submit: the grader runs every cell again, and stops
+any cell other than best_net's after a minute or two (the README says how long).
 
 Leave your best setting in `best_net_hyperparams = [lr, weight_decay, epoch,
 hidden_size]`: the cell after yours trains `best_net` with exactly these values
@@ -200,6 +204,7 @@ best_net_hyperparams = {BEST_NET_HYPERPARAMS}
 # END SOLUTION""", "grader:best_hyperparams"),
     code("""\
 lr, weight_decay, epoch, hidden_size = best_net_hyperparams
+check_budget(best_net_hyperparams)  # the grader stops a longer training: this says first
 np.random.seed(0)
 best_net = init_model(hidden_size)
 best_trainer = Trainer(dataset, SGD(best_net, lr, weight_decay), best_net, CrossEntropyLoss(),

@@ -63,8 +63,8 @@ def _points(value):
 
 
 def _duration(seconds):
-    """420 -> '7 minutes', 90 -> '90 seconds': the unit a student reads fastest."""
-    if seconds >= 120 and seconds % 60 == 0:
+    """420 -> '7 minutes', 150 -> '2.5 minutes', 90 -> '90 seconds': the unit a student reads fastest."""
+    if seconds >= 120 and seconds % 30 == 0:
         return f"{seconds / 60:g} minutes"
     return f"{seconds:g} seconds"
 
@@ -86,6 +86,8 @@ def grader_values():
         "TEST_ACCURACY_THRESHOLD": _percent(config.TEST_ACCURACY_THRESHOLD),
         "NOTEBOOK_TIMEOUT": _duration(config.NOTEBOOK_TIMEOUT),
         "BEST_NET_BUDGET": _duration(config.BEST_NET_BUDGET),
+        "NOTEBOOK_CELL_TIMEOUT": _duration(config.NOTEBOOK_CELL_TIMEOUT),
+        "NOTEBOOK_OTHER_CELLS_TIMEOUT": _duration(config.NOTEBOOK_OTHER_CELLS_TIMEOUT),
         "LAYER_POINTS": _points(layer_points),
         "NOTEBOOK_POINTS": _points(notebook_points),
         "TOTAL_POINTS": _points(layer_points + notebook_points),

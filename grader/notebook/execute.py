@@ -8,6 +8,7 @@ comes over the grader's own channel (grader/sandbox/channel.py) as an npz
 read with allow_pickle=False, under a size cap and a deadline.
 """
 import json
+import math
 import os
 import signal
 import threading
@@ -73,6 +74,31 @@ del __grader_extract
 '''
 
 
+# Runs in the kernel before the notebook's first cell: plt.savefig into a
+# relative folder that existed only on the student's machine ("result/loss.png")
+# makes that folder first, in the student's own sandbox folder, instead of
+# failing the cell (the figure, the grader's evidence, is drawn either way).
+PRELUDE = '''
+def __grader_prelude():
+    import os
+    try:
+        import matplotlib.figure
+    except ImportError:
+        return
+    save = matplotlib.figure.Figure.savefig
+
+    def savefig(self, fname, *args, **kwargs):
+        if isinstance(fname, (str, os.PathLike)):
+            folder = os.path.dirname(os.fspath(fname))
+            if folder and not os.path.isabs(folder):
+                os.makedirs(folder, exist_ok=True)
+        return save(self, fname, *args, **kwargs)
+    matplotlib.figure.Figure.savefig = savefig
+__grader_prelude()
+del __grader_prelude
+'''
+
+
 @dataclass
 class Execution:
     """What running the notebook produced."""
@@ -85,6 +111,10 @@ class Execution:
     extracted: dict = field(default_factory=dict)  # hyperparams, layers, problems
     arrays: dict = field(default_factory=dict)     # w0, b0, w2, b2, ... plain float64
     truncated: list = field(default_factory=list)  # cells whose outputs were cut to the caps
+    limits: dict = field(default_factory=dict)     # cell index -> its time limit in seconds
+    running: int = None                 # the cell that was running when execution stopped
+    stopped_by_time: bool = False       # the stop was the notebook's overall time limit
+    history: list = field(default_factory=list)    # (cell index, Extraction.summary()) after each extraction
     skipped_cells: int = 0              # code cells past config.NOTEBOOK_MAX_RUN_CELLS, not run
 
 
@@ -132,27 +162,44 @@ class BoundedNotebookClient(NotebookClient):
         return out
 
 
-def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=None):
+class CellLimits:
+    """Seconds a cell may run: `seconds` for every cell. run.py's NotebookLimits
+    gives best_net's cell its budget and the others a shared pool."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def limit(self, index):
+        return self.seconds
+
+    def record(self, index, seconds):
+        """Cell `index` ran `seconds` (called after each cell)."""
+
+
+def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=None,
+            limits=None, on_extract=None):
     """Run notebook `nb` (an nbformat node, changed in place) in `sandbox` (a
     grader.sandbox.Sandbox); return an Execution.
 
     The kernel's working directory is sandbox.home. Every cell runs even after
-    an error (later cells may still earn credit). A cell past `cell_timeout`
-    is interrupted and counts as an error; the whole run past
-    `total_timeout`, or the kernel dying (os._exit, a crash, the memory
-    limit), stops execution. best_net is extracted after every cell that
-    names it and after the last one, so what a notebook had built before it
-    stopped still counts.
+    an error (later cells may still earn credit). A cell past its limit
+    (`limits`, a CellLimits; default `cell_timeout` for each) is interrupted;
+    the whole run past `total_timeout`, or the kernel dying (os._exit, a
+    crash, the memory limit), stops execution. best_net is extracted after
+    every cell that names it and after the last one, so what a notebook had
+    built before it stopped still counts; `on_extract(extracted)` is called
+    with each extraction (to start work that needs best_net_hyperparams early).
     The kernel's own stdout/stderr go to the file object `log`.
     """
     clear_outputs(nb)
+    limits = limits or CellLimits(cell_timeout)
     result = Execution(notebook=nb)
     km = SandboxKernelManager(sandbox)
     client = BoundedNotebookClient(
         nb, km=km, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
         interrupt_on_timeout=True,  # not coalesce_streams: its regexes are quadratic in a long line
         error_on_timeout={"ename": "CellTimeoutError", "traceback": [],
-                          "evalue": f"the cell ran longer than {cell_timeout:g} s and was interrupted"},
+                          "evalue": "the cell ran past its time limit and was interrupted"},
         resources={"metadata": {"path": sandbox.home}})
     extraction = _Extraction(sandbox.channel_socket)
     start = time.monotonic()
@@ -165,25 +212,36 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
                                  stdout=log, stderr=log):
             watchdog = threading.Timer(total_timeout, _kill, args=(client.km,))
             watchdog.start()
+            _run_hidden(client, nb, PRELUDE, config.EXTRACT_TIMEOUT)
             for index in code_cells[:config.NOTEBOOK_MAX_RUN_CELLS]:
                 cell = nb.cells[index]
+                result.running = index
+                client.timeout = limit = int(math.ceil(limits.limit(index)))  # nbclient takes whole seconds
+                result.limits[index] = limit
                 began = time.monotonic()
                 client.execute_cell(cell, index)
-                result.cell_seconds[index] = time.monotonic() - began
+                result.cell_seconds[index] = seconds = time.monotonic() - began
+                limits.record(index, seconds)
+                result.running = None
                 for output in cell.outputs:
                     if output.output_type == "error":
                         if output.ename in ("KeyboardInterrupt", "CellTimeoutError"):
                             result.timed_out.append(index)
-                        result.errors.append((index, _describe(output, cell_timeout)))
+                        result.errors.append((index, _describe(output, limit)))
                 if "best_net" in cell.source or index == run[-1]:
                     extraction.run(client, nb)
+                    result.history.append((index, extraction.summary()))
+                    if on_extract is not None:
+                        on_extract(extraction.extracted)
     except DeadKernelError:
         if time.monotonic() - start >= total_timeout:
             result.stopped = f"the notebook ran longer than {total_timeout:g} s"
+            result.stopped_by_time = True
         else:
             result.stopped = "the kernel died (os._exit, exit(), a crash, or the memory limit)"
     except CellTimeoutError:  # the kernel would not even take the interrupt
-        result.stopped = f"a cell ran longer than {cell_timeout:g} s and could not be interrupted"
+        result.stopped = "a cell ran past its time limit and could not be interrupted"
+        result.stopped_by_time = True
     except Exception as exc:  # the kernel could not start, or its sockets were tampered with
         process = getattr(km.provisioner, "process", None)
         if process is not None and process.poll() == SETUP_FAILED:
@@ -198,16 +256,30 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
                 run_sync(km.shutdown_kernel)(now=True)  # nbclient leaves a km passed in running
             except Exception:
                 _kill(km)
+    if result.running is not None:
+        result.cell_seconds[result.running] = time.monotonic() - began
     result.seconds = time.monotonic() - start
     result.extracted, result.arrays = extraction.extracted, extraction.arrays
     result.truncated = sorted(client.truncated)
     return result
 
 
-def _describe(error, cell_timeout):
+def _run_hidden(client, nb, source, timeout):
+    """Run `source` in the kernel as a cell of the grader's own (not kept in the notebook)."""
+    cell = nbformat.v4.new_code_cell(source)
+    nb.cells.append(cell)
+    previous, client.timeout = client.timeout, int(math.ceil(timeout))
+    try:
+        client.execute_cell(cell, len(nb.cells) - 1)
+    finally:
+        client.timeout = previous
+        nb.cells.pop()
+
+
+def _describe(error, limit):
     if error.ename in ("KeyboardInterrupt", "CellTimeoutError"):
         # Nothing interrupts the kernel but our time limit.
-        return f"the cell ran longer than {cell_timeout:g} s and was interrupted"
+        return f"the cell ran longer than {limit:g} s, its time limit on the grader, and was interrupted"
     return f"{error.ename}: {error.evalue}"[:2000]
 
 
@@ -222,18 +294,13 @@ class _Extraction:
         """Run EXTRACT in the kernel (appended to the notebook for the call) and take its message."""
         nonce = uuid.uuid4().hex
         source = EXTRACT.replace("__ADDRESS__", repr(self.channel.path)).replace("__NONCE__", repr(nonce))
-        cell = nbformat.v4.new_code_cell(source)
-        nb.cells.append(cell)
-        timeout, client.timeout = client.timeout, config.EXTRACT_TIMEOUT
         finished = threading.Event()
         with ThreadPoolExecutor(1) as pool:
             # Received while the cell runs: the kernel's send waits for our read.
             incoming = pool.submit(self._receive, nonce, finished)
             try:
-                client.execute_cell(cell, len(nb.cells) - 1)
+                _run_hidden(client, nb, source, config.EXTRACT_TIMEOUT)
             finally:
-                client.timeout = timeout
-                nb.cells.pop()
                 finished.set()
             message = incoming.result()
         if message is not None:
@@ -257,6 +324,10 @@ class _Extraction:
             if isinstance(meta, dict) and meta.get("nonce") == nonce:
                 return meta, arrays
         return None
+
+    def summary(self):
+        """What an extraction found, small: hyperparameters, layers, problems, and the weights' digest."""
+        return {**self.extracted, "digest": self.digest}
 
     def _take(self, meta, arrays):
         if not _well_formed(meta):

@@ -173,15 +173,64 @@ def accuracies(output, word):
 
 
 def claimed(nb):
-    """Accuracies a notebook's stored outputs claim: {'validation': [...], 'test': [...]}."""
+    """Accuracies a notebook's outputs claim for best_net: {'validation': [...], 'test': [...]},
+    from the code cells that name best_net (the others print other networks' accuracies)."""
     claims = {"validation": [], "test": []}
     for cell in cells(nb):
-        if cell.get("cell_type") != "code":
+        if cell.get("cell_type") != "code" or "best_net" not in source(cell):
             continue
         output = text(cell)
         claims["test"] += accuracies(output, "test")
         claims["validation"] += accuracies(output, "validat")
     return claims
+
+
+# ---- best_net's cell ----------------------------------------------------------
+
+_ASSIGNS_BEST_NET = re.compile(r"^[ \t]*(?:[\w, ]*,\s*)?best_net\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+# A cell that trains: the Trainer (train, train_epoch), or a step of its own.
+_TRAINS = re.compile(r"\.(?:train\w*|step)\s*\(")
+_SEED = re.compile(r"\b(?:np|numpy)\.random\.seed\(\s*(\d+)\s*\)")
+EPOCH_LINE = "Epoch Average Loss"
+
+
+def assigns_best_net(cell):
+    return cell.get("cell_type") == "code" and bool(_ASSIGNS_BEST_NET.search(source(cell)))
+
+
+def trains_code(cell):
+    """True for a code cell whose code trains a network (.train(), .train_epoch(), .step())."""
+    return cell.get("cell_type") == "code" and bool(_TRAINS.search(source(cell)))
+
+
+def best_net_cell(nb):
+    """Index of the cell that trains best_net, or None.
+
+    The cell tagged grader:best_net; else the first code cell that both assigns
+    best_net and trains; else the first that assigns it.
+    """
+    first = None
+    for index, cell in enumerate(cells(nb)):
+        if "grader:best_net" in cell.get("metadata", {}).get("tags", []):
+            return index
+        if assigns_best_net(cell):
+            if trains_code(cell):
+                return index
+            first = index if first is None else first
+    return first
+
+
+def seed_of(cell):
+    """The seed the cell sets before it assigns best_net (np.random.seed(k)), or None."""
+    text = source(cell)
+    assignment = _ASSIGNS_BEST_NET.search(text)
+    seeds = [m for m in _SEED.finditer(text) if assignment is None or m.start() < assignment.start()]
+    return int(seeds[-1].group(1)) if seeds else None
+
+
+def epochs_printed(cell):
+    """How many epochs the cell's training reported ("Epoch Average Loss" lines), read from its outputs."""
+    return sum(_output_text(o).count(EPOCH_LINE) for o in outputs(cell))
 
 
 # ---- the inline question ----------------------------------------------------

@@ -1,30 +1,61 @@
-"""Run the submitted notebook once and gather what the notebook checks judge."""
+"""Run the submitted notebook once and gather what the notebook checks judge.
+
+    result = run(notebook_path, sandbox, log, layers_failed)
+
+The notebook runs in the sandbox's kernel with a time limit per cell
+(NotebookLimits: best_net's cell gets the budget, the others share a pool).
+While it runs, as soon as best_net_hyperparams is known and fits the budget,
+the grader starts training best_net itself with the reference layers
+(retrain.py), beside the notebook where a core is free for it, else after.
+Then judge.py decides what the accuracy checks judge; NotebookResult holds it
+all for grader/checks/test_notebook.py.
+"""
+import math
+import os
 from dataclasses import dataclass, field
 
 import nbformat
+from utils import budget
 
-from .. import config
-from . import evaluate, read
-from .execute import execute
+from .. import config, cost
+from . import evaluate, judge, read
+from .execute import CellLimits, execute
+from .retrain import Retrain, RetrainFailed
+
+PROBLEMS_MEANING_NO_BEST_NET = ("best_net is not defined",)
 
 
 @dataclass
 class NotebookResult:
-    """What the notebook checks look at. `problem` says why something is missing."""
+    """What the notebook checks look at. `problem` says why best_net could not be evaluated."""
     submitted: bool
     execution: object = None          # execute.Execution, if it ran
     claims: dict = field(default_factory=dict)   # {"stored"|"executed": read.claimed(...)}
     pairs: list = None                # best_net's (w, b) per Linear, if usable
     problem: str = ""                 # why best_net could not be evaluated
-    accuracy: dict = field(default_factory=dict)  # the grader's train/validation/test
+    accuracy: dict = field(default_factory=dict)  # the grader's train/validation/test of the notebook's best_net
+    hyperparams: list = None          # best_net_hyperparams, if sane
+    hyperparams_problem: str = ""
+    advice: object = None             # utils.budget.Advice for best_net_hyperparams
+    best_net_cell: int = None         # index of the cell that trains best_net
+    stopped_by_grader: str = ""       # that cell was stopped by the grader's time limit: how far it got
+    retrain: dict = field(default_factory=dict)   # accuracies of the grader's own best_net
+    retrain_problem: str = ""
+    verdict: object = None            # judge.Verdict
+    layers_failed: list = field(default_factory=list)   # layer checks that lost points
+    notes: list = field(default_factory=list)     # said once, in the output
 
     def integrity(self):
-        """Printed accuracies that beat what the grader measured by more than noise.
+        """Printed accuracies of best_net that beat what the grader measured by more than
+        two honest runs differ (config.CLAIM_TOLERANCE, from the measured seed spread).
 
         "stored": the outputs saved in the submitted file (edited by hand?);
         "executed": what the notebook printed when the grader ran it (labels
-        overwritten with predictions?).
+        overwritten with predictions?). Nothing is said after a stop the grader
+        made: a network it stopped halfway is not the one the student ran.
         """
+        if self.stopped_by_grader:
+            return []
         where = {"stored": "the submitted notebook's saved outputs claim",
                  "executed": "when run, the notebook prints"}
         flags = []
@@ -32,7 +63,7 @@ class NotebookResult:
             for split in ("validation", "test"):
                 measured = self.accuracy.get(split)
                 # The last number printed is best_net's: earlier ones are of
-                # other networks, or of epochs that validation went up and down in.
+                # epochs that validation went up and down in.
                 claimed = claims.get(split)
                 if claimed and measured is not None and claimed[-1] > measured + config.CLAIM_TOLERANCE:
                     flags.append(f"{where[source]} a {split} accuracy of {claimed[-1]:.3f}, but the "
@@ -40,42 +71,209 @@ class NotebookResult:
         return flags
 
 
-def run(notebook_path, sandbox, log):
-    """Execute the submitted notebook in `sandbox` and evaluate its best_net.
+class NotebookLimits(CellLimits):
+    """best_net's cell: the budget (BEST_NET_BUDGET on the grading machine, scaled by this
+    machine's speed, with margin); every other cell: NOTEBOOK_CELL_TIMEOUT, from a pool of
+    NOTEBOOK_OTHER_CELLS_TIMEOUT shared by all, and never less than NOTEBOOK_CELL_MIN_TIMEOUT."""
+
+    def __init__(self, best_net_cell, speed):
+        self.best_net_cell = best_net_cell
+        self.best_net_seconds = best_net_limit(speed)
+        self.pool = config.NOTEBOOK_OTHER_CELLS_TIMEOUT
+
+    def limit(self, index):
+        if index == self.best_net_cell:
+            return self.best_net_seconds
+        return max(config.NOTEBOOK_CELL_MIN_TIMEOUT, min(config.NOTEBOOK_CELL_TIMEOUT, self.pool))
+
+    def record(self, index, seconds):
+        if index != self.best_net_cell:
+            self.pool = max(0.0, self.pool - seconds)
+
+
+def best_net_limit(speed):
+    """Seconds best_net's cell (and the grader's own training of best_net) may take here."""
+    return (config.BEST_NET_MARGIN * config.BEST_NET_BUDGET * max(1.0, speed)
+            + config.BEST_NET_CELL_EXTRA)
+
+
+def check_hyperparams(values):
+    """(values, "") if best_net_hyperparams are four sane numbers, else (None, why)."""
+    if values is None:
+        return None, "best_net_hyperparams is not defined"
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        return None, f"best_net_hyperparams is {values}: expected four numbers [lr, weight_decay, epoch, hidden_size]"
+    problems = []
+    for (name, (low, high)), value in zip(config.HYPERPARAM_RANGES.items(), values):
+        if name in ("epoch", "hidden_size") and value != int(value):
+            problems.append(f"{name} = {value:g} is not a whole number")
+        elif not low <= value <= high or (name == "lr" and value == 0):
+            problems.append(f"{name} = {value:g} is outside {'(' if name == 'lr' else '['}{low:g}, {high:g}]")
+    return (None, "; ".join(problems)) if problems else (list(values), "")
+
+
+class _Retrainer:
+    """Starts the grader's own training once best_net_hyperparams is known (and restarts
+    it if they change), beside the notebook when allowed."""
+
+    def __init__(self, seed, alongside):
+        self.seed, self.alongside = seed, alongside
+        self.current = None
+
+    def offer(self, extracted):
+        values, _ = check_hyperparams((extracted or {}).get("hyperparams"))
+        if values is None or not budget.advise(values, config.BEST_NET_BUDGET).fits:
+            return
+        if self.current is not None and self.current.hyperparams == values:
+            return
+        if self.current is not None:
+            self.current.stop()
+        self.current = Retrain.start(values, self.seed)
+
+    def result(self, values, timeout):
+        if self.current is None or self.current.hyperparams != values:
+            if self.current is not None:
+                self.current.stop()
+            self.current = Retrain.start(values, self.seed)
+        return self.current.result(timeout)
+
+    def stop(self):
+        if self.current is not None:
+            self.current.stop()
+
+
+def cores_free():
+    """Cores this grading may use: those of its CPU set, shared among a batch's gradings."""
+    cores = len(os.sched_getaffinity(0))
+    return max(1, cores // max(1, int(os.environ.get("GRADER_JOBS", "1"))))
+
+
+def run(notebook_path, sandbox, log, layers_failed=()):
+    """Execute the submitted notebook in `sandbox` and gather what the notebook checks need.
 
     The file is read here, by the grader, from the submission (which student
     code never had access to); the kernel runs with sandbox.home as its folder.
+    layers_failed: names of the layer checks that lost points (judge.py).
     """
     if not notebook_path:
         return NotebookResult(submitted=False, problem="classification_nn.ipynb was not in your submission")
-    result = NotebookResult(submitted=True)
+    result = NotebookResult(submitted=True, layers_failed=list(layers_failed))
     try:
         nb = nbformat.read(notebook_path, as_version=4)
         result.claims["stored"] = read.claimed(nb)
     except Exception as exc:  # not JSON, not a notebook
         result.problem = f"classification_nn.ipynb could not be read as a notebook ({exc})"
         return result
-    result.execution = execution = execute(
-        nb, sandbox, cell_timeout=config.NOTEBOOK_CELL_TIMEOUT,
-        total_timeout=config.NOTEBOOK_TIMEOUT, log=log)
-    result.claims["executed"] = read.claimed(execution.notebook)
-    if not execution.extracted:
-        result.problem = f"the notebook did not get far enough to be read: {execution.stopped}"
-        return result
-    problems = execution.extracted.get("problems", [])
-    if "best_net is not defined" in problems:
-        result.problem = "the notebook never defines best_net"
-        return result
-    if problems and not execution.extracted.get("layers"):
-        result.problem = "; ".join(problems)
-        return result
+    result.best_net_cell = read.best_net_cell(nb)
+    seed = read.seed_of(nb.cells[result.best_net_cell]) if result.best_net_cell is not None else None
+    speed = cost.speed()
+    limits = NotebookLimits(result.best_net_cell, speed)
+    retrainer = _Retrainer(0 if seed is None else seed, cores_free() >= config.RETRAIN_ALONGSIDE_CORES)
     try:
-        result.pairs = evaluate.weights_of(execution.extracted.get("layers", []), execution.arrays)
-    except evaluate.ArchitectureError as exc:
-        result.problem = str(exc)
-        return result
-    if not evaluate.finite(result.pairs):
-        result.problem = "best_net's weights contain NaN or inf"
-        return result
-    result.accuracy = evaluate.accuracies(result.pairs)
+        result.execution = execution = execute(
+            nb, sandbox, total_timeout=config.NOTEBOOK_TIMEOUT, log=log, limits=limits,
+            on_extract=retrainer.offer if retrainer.alongside else None)
+        _read_best_net(result, execution)
+        _read_hyperparams(result, execution)
+        result.stopped_by_grader = _stopped(result, execution)
+        if result.hyperparams is not None and result.advice.fits:
+            try:
+                pairs = retrainer.result(result.hyperparams, best_net_limit(speed))
+                result.retrain = evaluate.accuracies(pairs)
+            except RetrainFailed as exc:
+                result.retrain_problem = str(exc)
+    finally:
+        retrainer.stop()
+    result.claims["executed"] = read.claimed(execution.notebook)
+    result.verdict = judge.judge(_evidence(result, execution, seed, layers_failed), config.SEED_SPREAD)
     return result
+
+
+def _read_best_net(result, execution):
+    """The notebook's best_net, measured on the grader's labels, or why not."""
+    extracted = execution.extracted
+    if not extracted:
+        result.problem = f"the notebook did not get far enough to be read: {execution.stopped}"
+        return
+    problems = extracted.get("problems", [])
+    if any(p in problems for p in PROBLEMS_MEANING_NO_BEST_NET):
+        result.problem = "the notebook never defines best_net" + _cell_error(result, execution)
+        return
+    if problems and not extracted.get("layers"):
+        result.problem = "; ".join(problems)
+        return
+    try:
+        result.pairs = evaluate.weights_of(extracted.get("layers", []), execution.arrays)
+    except evaluate.ArchitectureError as exc:
+        result.problem = str(exc) + _cell_error(result, execution)
+        return
+    if not evaluate.finite(result.pairs):
+        result.pairs, result.problem = None, "best_net's weights contain NaN or inf (training diverged)"
+        return
+    result.accuracy = evaluate.accuracies(result.pairs)
+
+
+def _cell_error(result, execution):
+    """'; the best_net cell (cell N) raised X' when it did."""
+    index = result.best_net_cell
+    for cell, error in execution.errors:
+        if cell == index and index not in execution.timed_out:
+            return f"; the best_net cell (cell {index + 1}) raised {error}"
+    return ""
+
+
+def _read_hyperparams(result, execution):
+    values = (execution.extracted or {}).get("hyperparams")
+    result.hyperparams, result.hyperparams_problem = check_hyperparams(values)
+    if result.hyperparams is not None:
+        result.advice = budget.advise(result.hyperparams, config.BEST_NET_BUDGET)
+
+
+def _stopped(result, execution):
+    """How far best_net's training got when the grader stopped its cell, or ''."""
+    index = result.best_net_cell
+    if index is None:
+        return ""
+    stopped = index in execution.timed_out or (execution.stopped_by_time and execution.running == index)
+    if not stopped:
+        return ""
+    seconds = execution.cell_seconds.get(index, 0.0)
+    epochs = read.epochs_printed(execution.notebook.cells[index])
+    total = f" of {int(result.hyperparams[2])}" if result.hyperparams else ""
+    said = (f"training best_net (cell {index + 1}) was stopped by the grader's time limit after "
+            f"{seconds:.0f} s, at epoch {epochs}{total}")
+    if result.advice is not None:
+        said += f"; {result.advice.message()}"
+    return said
+
+
+def _trained(result, execution):
+    """(trained, attempted): a cell that trains ran (without error) at or after best_net's
+    creation; a cell that creates best_net ran at all."""
+    first = next((i for i, cell in enumerate(execution.notebook.cells) if read.assigns_best_net(cell)
+                  and i in execution.cell_seconds), None)
+    if first is None:
+        return False, False
+    errors = {cell for cell, _ in execution.errors}
+    trained = any(read.trains_code(cell) and i >= first and i in execution.cell_seconds and i not in errors
+                  for i, cell in enumerate(execution.notebook.cells))
+    return trained, True
+
+
+def _evidence(result, execution, seed, layers_failed):
+    trained, attempted = _trained(result, execution)
+    over = ""
+    if result.advice is not None and not result.advice.fits:
+        over = result.advice.message()
+    notebook_problem = result.problem
+    if result.stopped_by_grader:
+        notebook_problem = ""
+    return judge.Evidence(
+        hyperparams=result.hyperparams, hyperparams_problem=result.hyperparams_problem,
+        over_budget=over,
+        notebook=result.accuracy or None if not result.stopped_by_grader else None,
+        notebook_problem=notebook_problem, stopped_by_grader=result.stopped_by_grader,
+        trained=trained, attempted=attempted,
+        retrain=result.retrain or None, retrain_problem=result.retrain_problem,
+        same_seed=seed is not None, layers_failed=list(layers_failed),
+        policy=config.ACCURACY_POLICY)

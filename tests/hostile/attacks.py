@@ -62,8 +62,9 @@ FAKE_BANNER = "All tests passed! Score: 100/100"
 # A network that learns nothing (lr at the bottom of the sane range, one epoch):
 # about 10% accuracy whatever the data pipeline does, far from both thresholds.
 WEAK_HYPERPARAMS = [1e-6, 0.0, 1, 10]
-# The notebook checks such a network must lose: accuracies and the retraining.
-WEAK_NOTEBOOK = frozenset({"6.3", "6.4", "6.5"})
+# The notebook checks such a network must lose: the accuracies (its best_net is
+# what its hyperparameters give, so 6.5 passes).
+WEAK_NOTEBOOK = frozenset({"6.3", "6.4"})
 RIGHT_ANSWER = "**Your answer:** 1, 3\n\n**Your explanation:** less overfitting."
 # A file every user may read, outside any grading: report.py writes it (DECOY_TEXT in it).
 DECOY = "/tmp/grader-hostile-decoy/autograder-elsewhere.py"

@@ -1,4 +1,4 @@
-"""grader/cost.py: the FLOP count by hand on a tiny network, seconds from a given
+"""utils/budget.py (through grader/cost.py): the FLOP count by hand on a tiny network, seconds from a given
 calibration, and the advice for a budget."""
 import math
 
@@ -75,7 +75,7 @@ def test_noisy_calibration_never_makes_a_larger_network_cheaper():
 def test_advice_when_it_fits():
     advice = cost.advise([0.1, 0.002, 120, 80], budget=180, calibration=LINEAR)
     assert advice.fits and math.isclose(advice.seconds, 120 * 25 * 0.008 + 78.75 * 0.0024)
-    assert "within the 180 s allowed" in advice.message()
+    assert "within the 3 min allowed" in advice.message()
 
 
 def test_advice_says_how_many_epochs_or_units_fit():
@@ -87,7 +87,7 @@ def test_advice_says_how_many_epochs_or_units_fit():
     # 100 epochs cost 0.2521375 s per hidden unit: 713 units fit in 180 s.
     assert advice.max_hidden == 713
     message = advice.message()
-    assert "over the 180 s allowed" in message
+    assert "over the 3 min allowed" in message
     assert "at most 71 epochs at hidden size 1000" in message
     assert "hidden size at most 713 at 100 epochs" in message
 
@@ -98,9 +98,24 @@ def test_advice_when_nothing_fits():
     assert "fewer epochs and a smaller hidden size" in advice.message()
 
 
-def test_a_setting_that_fits_is_told_the_most_epochs_in_the_sane_range():
+def test_a_setting_that_fits_is_told_the_most_epochs_that_would():
     advice = cost.advise([0.1, 0.001, 150, 100], budget=180, calibration=LINEAR)
-    assert advice.fits and advice.max_epochs == 200  # config.HYPERPARAM_RANGES' largest
+    assert advice.fits and advice.max_epochs > 150
+    assert cost.training_seconds(advice.max_epochs, 100, LINEAR) <= 180
+    assert cost.training_seconds(advice.max_epochs + 1, 100, LINEAR) > 180
+
+
+def test_the_budget_check_students_run_refuses_what_the_grader_would():
+    from utils import budget
+    budget.check([0.1, 0.002, 120, 80])  # the reference's: about half a minute
+    with pytest.raises(budget.OverBudget, match="over the 2.5 min allowed: use at most"):
+        budget.check([0.1, 0.001, 1500, 200])
+
+
+def test_durations_read_at_a_glance():
+    from utils.budget import _duration
+    assert [_duration(s) for s in (31, 99.4, 150, 180, 840, 3900)] == [
+        "31 s", "99 s", "2.5 min", "3 min", "14 min", "1 h 5 min"]
 
 
 @pytest.mark.parametrize("epochs, hidden", [(400, 300), (1500, 2000)])

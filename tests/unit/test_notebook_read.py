@@ -278,7 +278,7 @@ def big_notebook(n):
                "text": "Validation accuracy: 0.40\nTest accuracy: 0.41\n"}
     cells = [{"cell_type": "code", "source": "trainer.train()", "metadata": {},
               "execution_count": 1, "outputs": [ERROR]}]
-    cells += [{"cell_type": "code", "source": "plt.plot(loss)  # loss\nprint('Test accuracy: 0.41')",
+    cells += [{"cell_type": "code", "source": "plt.plot(loss)  # loss\nprint('Test accuracy of best_net: 0.41')",
                "metadata": {}, "execution_count": i + 2, "outputs": [printed, IMAGE]}
               for i in range(n - 3)]
     cells += [{"cell_type": "markdown", "source": f"**Inline Question**\n\n{OPTIONS}", "metadata": {}},

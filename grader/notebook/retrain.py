@@ -1,0 +1,112 @@
+"""The grader's own best_net: trained from best_net_hyperparams with the reference layers.
+
+    retrain = Retrain.start([lr, weight_decay, epoch, hidden_size], seed=0)
+    ...                                   # runs beside the notebook, in a process of its own
+    pairs = retrain.result(timeout)       # [(w1, b1), (w2, b2)] or raises RetrainFailed
+
+No student code takes part: the network is the reference's, built and
+trained exactly as the template's best_net cell does (np.random.seed(seed),
+then init_model, then the Trainer with batch size 200 over the notebook's
+5000 training images), in a separate process so that it can use another core
+while the notebook runs. What the notebook's best_net reached is then
+compared with this network (grader/checks/test_notebook.py): a best_net far
+better than its own hyperparameters give with correct layers was not trained
+from them.
+
+    python -m grader.notebook.retrain '{"hyperparams": [...], "seed": 0, "batch_size": 200}'
+
+writes one wire message (grader/worker/wire.py) with w0, b0, w2, b2 to stdout.
+"""
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+from ..worker import wire
+
+BATCH_SIZE = 200   # the template's best_net cell; batch size is not a hyperparameter of the course's
+
+
+class RetrainFailed(Exception):
+    """The grader's own training did not finish (time, or an error of ours)."""
+
+
+class Retrain:
+    def __init__(self, hyperparams, seed, proc, started):
+        self.hyperparams, self.seed = hyperparams, seed
+        self.proc, self.started = proc, started
+        self._result = None
+
+    @classmethod
+    def start(cls, hyperparams, seed, threads=1):
+        """Start training in a child process with `threads` BLAS threads."""
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
+               "MKL_NUM_THREADS": str(threads)}
+        args = json.dumps({"hyperparams": list(hyperparams), "seed": seed, "batch_size": BATCH_SIZE})
+        proc = subprocess.Popen([sys.executable, "-m", "grader.notebook.retrain", args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+        return cls(list(hyperparams), seed, proc, time.monotonic())
+
+    def result(self, timeout):
+        """[(w, b), ...] of the trained network; RetrainFailed after `timeout` seconds or on an error."""
+        if self._result is None:
+            try:
+                out, err = self.proc.communicate(timeout=max(0.0, timeout))
+            except subprocess.TimeoutExpired:
+                self.stop()
+                raise RetrainFailed(f"the grader's own training did not finish within {timeout:.0f} s") from None
+            if self.proc.returncode != 0:
+                raise RetrainFailed(f"the grader's own training failed: {err.decode(errors='replace')[-500:]}")
+            (size,) = wire.HEADER.unpack(out[:wire.HEADER.size])
+            _, arrays = wire.decode(out[wire.HEADER.size:wire.HEADER.size + size])
+            self._result = [(arrays["w0"], arrays["b0"]), (arrays["w2"], arrays["b2"])]
+            self.seconds = time.monotonic() - self.started
+        return self._result
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def train(hyperparams, seed, batch_size=BATCH_SIZE):
+    """best_net as the template's cell trains it, with the reference layers: {w0, b0, w2, b2}."""
+    import numpy as np
+    from layers.linear import Linear
+    from layers.loss_func import CrossEntropyLoss
+    from layers.relu import ReLU
+    from layers.sequential import Sequential
+    from layers.softmax import Softmax
+    from utils.dataset import DataLoader
+    from utils.optimizer import SGD
+    from utils.trainer import Trainer
+
+    from .evaluate import dataset
+
+    lr, weight_decay, epoch, hidden = hyperparams
+    data = dataset()
+    loader = DataLoader(data["x_train"], data["y_train"], data["x_val"], data["y_val"],
+                        data["x_test"], data["y_test"])
+    np.random.seed(int(seed))
+    net = Sequential([Linear(3072, int(hidden)), ReLU(), Linear(int(hidden), 10), Softmax()])
+    with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints; stdout carries the answer
+        Trainer(loader, SGD(net, lr, weight_decay), net, CrossEntropyLoss(), epoch=int(epoch),
+                batch_size=batch_size, validate_interval=3).train()
+    first, second = net._modules[0], net._modules[2]
+    return {"w0": first.w, "b0": first.b, "w2": second.w, "b2": second.b}
+
+
+def main(argv):
+    import grader  # noqa: F401 (puts the reference on the path as the course's packages)
+    args = json.loads(argv[0])
+    stdout = sys.stdout.buffer
+    sys.stdout = sys.stderr
+    stdout.write(wire.encode({}, train(args["hyperparams"], args["seed"], args["batch_size"])))
+    stdout.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

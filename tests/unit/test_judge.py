@@ -1,0 +1,111 @@
+"""grader/notebook/judge.py: which network the accuracy checks judge, and whether best_net
+is credible, on the cases real notebooks and attacks produce."""
+from grader.notebook.judge import CASCADE, ISOLATE, Evidence, judge
+
+SPREAD = {"validation": 0.113, "test": 0.119}
+GOOD = {"validation": 0.412, "test": 0.412}
+HP = [0.1, 0.002, 120, 80]
+
+
+def acc(validation, test):
+    return {"validation": validation, "test": test}
+
+
+def evidence(**kw):
+    base = dict(hyperparams=HP, notebook=GOOD, trained=True, attempted=True, retrain=GOOD)
+    return Evidence(**{**base, **kw})
+
+
+def run(**kw):
+    return judge(evidence(**kw), SPREAD)
+
+
+def test_the_template_seeded_and_correct_agrees_to_rounding():
+    v = run(same_seed=True)
+    assert v.credible and v.passes_reproducible and "to rounding" in v.reproducible
+    assert v.accuracy == GOOD and "trained by the grader" in v.basis
+
+
+def test_an_unseeded_run_within_the_spread_is_credible_and_not_flagged():
+    v = run(notebook=acc(0.380, 0.430))
+    assert v.credible and v.passes_reproducible and v.accuracy == GOOD
+
+
+def test_a_notebook_that_never_trains_earns_nothing():
+    v = run(notebook=acc(0.52, 0.50), trained=False)
+    assert v.credible is False and not v.passes_reproducible and v.accuracy is None
+    assert "never trained in the notebook" in v.why_not
+
+
+def test_pretrained_weights_far_beyond_the_hyperparameters_are_not_credible():
+    v = run(notebook=acc(0.55, 0.53), retrain=acc(0.40, 0.41))
+    assert v.credible is False and v.accuracy is None
+    assert "not what its hyperparameters give" in v.why_not
+
+
+def test_an_unseeded_unlucky_run_below_the_spread_is_not_credible_either_way():
+    v = run(notebook=acc(0.25, 0.26), retrain=GOOD)
+    assert v.credible is False  # two-sided when the layers are right
+
+
+def test_a_layer_bug_costs_only_its_layer_checks_under_isolate():
+    v = run(notebook=acc(0.10, 0.10), layers_failed=["4.3 Softmax + CrossEntropyLoss backward"])
+    assert v.credible and v.passes_reproducible
+    assert v.accuracy == GOOD and "reference layers" in v.basis
+
+
+def test_a_layer_bug_costs_accuracy_under_cascade_and_names_the_cause():
+    v = run(notebook=acc(0.10, 0.10), layers_failed=["4.3 Softmax + CrossEntropyLoss backward"],
+            policy=CASCADE)
+    assert v.accuracy == acc(0.10, 0.10)
+    assert "fix them first" in v.basis and "4.3" in v.basis and "tune" not in v.basis.lower()
+
+
+def test_with_a_layer_bug_best_net_may_not_beat_correct_layers():
+    v = run(notebook=acc(0.60, 0.58), retrain=GOOD, layers_failed=["1.2 Linear.backward"])
+    assert v.credible is False and "better than" in v.why_not
+
+
+def test_over_the_budget_nothing_is_graded_and_one_message_says_why():
+    v = run(over_budget="Training best_net (1500 epochs, hidden size 200) takes about 14 min ...")
+    assert v.accuracy is None and not v.passes_reproducible
+    assert v.why_not.startswith("best_net is not graded: Training best_net (1500 epochs")
+
+
+def test_a_stop_of_the_graders_within_the_budget_is_not_held_against_the_student():
+    v = run(notebook=None, notebook_problem="", stopped_by_grader="stopped after 250 s at epoch 90 of 120")
+    assert v.accuracy == GOOD and v.passes_reproducible
+    assert "stopped by the grader" in v.basis
+
+
+def test_a_best_net_cell_that_raised_is_cited_when_the_layers_are_right():
+    v = run(notebook=None, notebook_problem="the best_net cell (cell 14) raised NameError: name 'x' is not defined")
+    assert v.accuracy is None and "cell 14" in v.why_not and not v.passes_reproducible
+
+
+def test_a_best_net_cell_that_raised_because_of_a_layer_bug_is_isolated():
+    v = run(notebook=None, notebook_problem="the best_net cell (cell 14) raised ValueError",
+            layers_failed=["1.1 Linear.forward"])
+    assert v.accuracy == GOOD and v.passes_reproducible and "layer checks account for" in v.reproducible
+
+
+def test_a_best_net_that_diverged_because_of_a_layer_bug_is_isolated():
+    v = run(notebook=None, notebook_problem="best_net's weights contain NaN or inf (training diverged)",
+            layers_failed=["4.3 Softmax + CrossEntropyLoss backward"])
+    assert v.accuracy == GOOD and v.passes_reproducible
+
+
+def test_a_layer_bug_does_not_earn_a_best_net_that_was_never_attempted():
+    v = run(notebook=None, notebook_problem="the notebook never defines best_net", attempted=False,
+            layers_failed=["1.1 Linear.forward"])
+    assert v.accuracy is None and "never defines" in v.why_not
+
+
+def test_without_hyperparameters_best_net_is_judged_unchecked_and_only_6_5_says_so():
+    v = run(hyperparams=None, hyperparams_problem="best_net_hyperparams is not defined")
+    assert v.accuracy == GOOD and "not checked" in v.basis and not v.passes_reproducible
+
+
+def test_when_the_graders_own_training_fails_the_student_keeps_their_network():
+    v = run(retrain=None, retrain_problem="the grader's own training did not finish within 300 s")
+    assert v.accuracy == GOOD and v.credible is None and v.passes_reproducible
