@@ -103,9 +103,10 @@ def test_reproducible(notebook, report):
     """best_net is what best_net_hyperparams give"""
     verdict = notebook.verdict
     assert verdict is not None, notebook.problem or "the notebook did not run"
-    report.part("agrees with the grader's training", verdict.passes_reproducible, verdict.reproducible + ".")
+    said = verdict.reproducible.rstrip(".") + "."
+    report.part("agrees with the grader's training", verdict.passes_reproducible, said)
     if verdict.passes_reproducible and verdict.reproducible:
-        report.note(verdict.reproducible + ".")
+        report.note(said)
 
 
 @weight(4)

@@ -74,13 +74,22 @@ del __grader_extract
 '''
 
 
-# Runs in the kernel before the notebook's first cell: plt.savefig into a
-# relative folder that existed only on the student's machine ("result/loss.png")
-# makes that folder first, in the student's own sandbox folder, instead of
-# failing the cell (the figure, the grader's evidence, is drawn either way).
+# Runs in the kernel before the notebook's first cell. The random numbers of a
+# notebook that sets no seed are the same in every grading (so is its grade):
+# numpy's and random's generators start from seed 0, as a fresh kernel would
+# from some seed. And plt.savefig into a relative folder that existed only on
+# the student's machine ("result/loss.png") makes that folder first, in the
+# student's own sandbox folder, instead of failing the cell (the figure, the
+# grader's evidence, is drawn either way).
 PRELUDE = '''
 def __grader_prelude():
-    import os
+    import os, random
+    random.seed(0)
+    try:
+        import numpy
+        numpy.random.seed(0)
+    except ImportError:
+        pass
     try:
         import matplotlib.figure
     except ImportError:

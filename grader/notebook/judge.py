@@ -101,7 +101,12 @@ def judge(ev, spread, rounding=0.005):
             wrong = (_beyond(ev.notebook, ev.retrain, allowed) if layers_bad
                      else _apart(ev.notebook, ev.retrain, allowed))
             credible = not wrong
-            if credible:
+            if credible and layers_bad:
+                reproducible = (f"best_net ({_fmt(ev.notebook)}), trained with your layers, which fail "
+                                f"{', '.join(ev.layers_failed)}, is not better than the grader's training "
+                                f"of best_net_hyperparams with correct layers ({_fmt(ev.retrain)}): "
+                                "what those layers give")
+            elif credible:
                 exact = " (the same as the grader's, to rounding)" if ev.same_seed and not _apart(
                     ev.notebook, ev.retrain, {"validation": rounding, "test": rounding}) else ""
                 reproducible = (f"best_net ({_fmt(ev.notebook)}) agrees with the grader's training of "
