@@ -24,10 +24,12 @@ NUMERIC_RTOL = 1e-5
 # Loss values: a small epsilon inside the log (up to about 1e-8, common in
 # student code) is fine; a wrong formula is off by far more than this.
 LOSS_RTOL = 1e-4
-# The loss when the true class has probability 1e-6: an epsilon of 1e-8 or less
-# in the log stays within this; 1e-7 or larger does not.
+# The loss when the true class has probability 1e-6: the course's real notebooks
+# add epsilons of 1e-7 to 1e-15 inside the log (COURSE_INTERFACE.md), and the course
+# never asks for less, so every one of them passes (1e-7 moves this loss by a
+# relative 3.3e-3); 1e-6, as large as the probability itself, does not (2.4e-2).
 LOSS_TINY_PROB = 1e-6
-LOSS_TINY_RTOL = 1e-3
+LOSS_TINY_RTOL = 5e-3
 # Parameters after SGD steps on a small network, against the reference's.
 TRAIN_RTOL = 1e-6
 
