@@ -9,8 +9,9 @@ import tempfile
 
 
 def _number_key(number):
-    """'1.10' after '1.9': compare dotted numbers part by part."""
-    return [int(p) if p.isdigit() else p for p in str(number).split(".")]
+    """'1.10' after '1.9': compare dotted numbers part by part (a part that is not a
+    number, or a missing number, sorts after the numbers instead of raising TypeError)."""
+    return [(0, int(p)) if p.isdigit() else (1, p) for p in str(number).split(".")]
 
 
 def build(check_results, output, execution_time, extra_data=None):
