@@ -28,8 +28,11 @@ RESULTS ?= results.json
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Editable in "compat" mode: a .pth puts the checkout on sys.path (so `python -m
+# grader` works from any folder), after the working directory, so that a copy of the
+# grader run with this venv (a simulated /autograder) imports its own code.
 $(INSTALLED): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]" --config-settings editable_mode=compat
 	touch $@
 
 setup: $(INSTALLED)

@@ -1,18 +1,44 @@
-"""python -m grader SUBMISSION_DIR [--results results.json], or python -m grader batch ... (see grader/batch.py)"""
+"""The grader's command line.
+
+    python -m grader SUBMISSION [--results results.json] [--log FILE] [--skip-notebook]
+    python -m grader batch SUBMISSIONS_DIR --out OUT_DIR [--jobs N] ...   (grader/batch.py)
+
+(also installed as the `grader` command). SUBMISSION is what a student
+uploads: their assignment folder, a folder holding it, a .zip of either, or
+the notebook alone.
+"""
 import argparse
 import sys
 
 from . import results as results_mod
-from .grade import grade
+from .upload import EXIT, grade_upload
+
+EPILOG = """\
+subcommands:
+  python -m grader SUBMISSION ...      grade one submission (this page)
+  python -m grader batch --help        grade a whole class: a gradebook, feedback and a report
+
+exit status:
+  0  graded: results.json holds the grading
+  1  the grader failed (results.json says so; not the student's fault)
+  2  nothing to grade: the path does not exist, or the upload holds no usable file
+     (results.json says what was missing or unusable)
+  3  misconfigured: the sandbox for student code could not be set up here, so
+     nothing ran (results.json says what to fix)
+results.json is written in every case."""
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["batch"]:  # python -m grader batch ...: a whole class (grader/batch.py)
+    if argv[:1] == ["batch"]:
         from .batch import main as batch_main
         return batch_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m grader", description="Grade one submission folder.")
-    parser.add_argument("submission", help="folder holding layers/ and classification_nn.ipynb")
+    parser = argparse.ArgumentParser(prog="python -m grader", epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     description="Grade one submission: a folder, a .zip of one, or "
+                                                 "the notebook alone (python -m grader batch: a class).")
+    parser.add_argument("submission", help="the student's folder (layers/ and classification_nn.ipynb), "
+                                           "a folder or .zip holding it, or the notebook alone")
     parser.add_argument("--results", default="results.json", help="where to write results.json")
     parser.add_argument("--log", help="also write the grader's log (pytest output, worker prints) here")
     parser.add_argument("--skip-notebook", action="store_true",
@@ -20,18 +46,22 @@ def main(argv=None):
     args = parser.parse_args(argv)
     log = open(args.log, "w") if args.log else None
     try:
-        results = grade(args.submission, args.results, log=log, skip_notebook=args.skip_notebook)
+        results, status = grade_upload(args.submission, args.results, log=log,
+                                       skip_notebook=args.skip_notebook)
     finally:
         if log:
             log.close()
     print(results["output"])
-    print()
-    print(results_mod.table(results))
-    for test in results["tests"]:
-        if test["status"] != "passed" and test["output"]:
-            print(f"\n{test['number']} {test['name']}:\n  " + test["output"].replace("\n", "\n  "))
+    if results["tests"]:
+        print()
+        print(results_mod.table(results))
+        for test in results["tests"]:
+            if test["status"] != "passed" and test["output"]:
+                print(f"\n{test['number']} {test['name']}:\n  " + test["output"].replace("\n", "\n  "))
     print(f"\nresults written to {args.results}")
-    return 0
+    if status != "graded":
+        print(f"grader: {status} (exit status {EXIT[status]})", file=sys.stderr)
+    return EXIT[status]
 
 
 if __name__ == "__main__":

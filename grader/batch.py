@@ -5,8 +5,8 @@ named after the student, or is a Gradescope export: submission_<id>/ folders
 beside a submission_metadata.yml, whose names, SIDs and emails go into the
 gradebook.
 
-Each submission is graded as Gradescope grades an upload (python -m
-gradescope.autograde: zips opened, subfolders found, the notebook alone run on
+Each submission is graded as Gradescope grades an upload (python -m grader,
+grader/upload.py: zips opened, subfolders found, the notebook alone run on
 the reference layers), in its own process tree, N at a time, and is killed
 after S seconds of wall clock (it then scores 0, with a message saying so).
 
@@ -35,12 +35,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
+from . import config
 from . import results as results_mod
 from .sandbox import descendants, signal_each
 from .submission import NOISE, ROOT
 
 GRADEBOOK = "gradebook.csv"
-DEFAULT_TIMEOUT = 900  # Gradescope's default limit is 10 minutes; ours runs a little slower
+# Past the grader's own deadline (it then writes what it has), with room to end.
+DEFAULT_TIMEOUT = config.GRADING_DEADLINE + 60
 IDENTITY = ("name", "sid", "email")
 
 
@@ -56,7 +58,7 @@ class Entry:
 
 def find_entries(folder):
     """The Entries of SUBMISSIONS_DIR `folder`, sorted by student."""
-    from gradescope import export  # the batch tool only: plain grading never needs it
+    from . import export  # the batch tool only: plain grading never needs it
 
     metadata = export.read(folder)
     entries, taken = [], {GRADEBOOK}
@@ -113,8 +115,9 @@ def kill_tree(pid):
 class Batch:
     """The gradings of one run: what they share, and how to stop them all."""
 
-    def __init__(self, out, python, timeout, skip_notebook):
+    def __init__(self, out, python, timeout, skip_notebook, jobs=1):
         self.out = out
+        self.jobs = jobs
         self.python = python
         self.timeout = timeout
         self.skip_notebook = skip_notebook
@@ -159,12 +162,13 @@ class Batch:
 
     def _run(self, entry, student_dir, work):
         """Run the grading subprocess; (exit code, whether it ran out of time)."""
-        command = [self.python, "-m", "gradescope.autograde", os.path.abspath(entry.path),
+        command = [self.python, "-m", "grader", os.path.abspath(entry.path),
                    "--results", os.path.join(work, "results.json"),
                    "--log", os.path.join(student_dir, "grader.log")]
         if self.skip_notebook:
             command.append("--skip-notebook")
-        env = {**os.environ, "TMPDIR": work}
+        # GRADER_JOBS: each grading's share of the cores (grader/notebook/run.py).
+        env = {**os.environ, "TMPDIR": work, "GRADER_JOBS": str(self.jobs)}
         with open(os.path.join(student_dir, "stdout.txt"), "wb") as stdout:
             proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                                     stdout=stdout, stderr=subprocess.STDOUT, start_new_session=True)
@@ -332,7 +336,7 @@ def main(argv=None):
     entries = find_entries(args.submissions)
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
-    batch = Batch(out, args.python, args.timeout, args.skip_notebook)
+    batch = Batch(out, args.python, args.timeout, args.skip_notebook, max(1, args.jobs))
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         complete = run(entries, batch, max(1, args.jobs))

@@ -21,6 +21,7 @@ from .sandbox import Sandbox, SandboxRefused, become_subreaper, kill_descendants
 from .submission import NOTEBOOK, REFERENCE, ROOT, build_workdir, inspect
 
 CHECKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
+NOT_SUBMITTED = "Not graded: you uploaded the notebook without your layer files (layers/)."
 
 
 class Watchdog:
@@ -68,16 +69,19 @@ class Watchdog:
             pass
         if self.results_path:
             results_mod.write(results, self.results_path)
-        os._exit(0)
+        os._exit(1)  # upload.EXIT["grader error"]
 
 
-def run_checks(student, reference, run_notebook, log, skip_notebook=False, watchdog=None):
+def run_checks(student, reference, run_notebook, log, skip_notebook=False, watchdog=None,
+               layers_not_submitted=False):
     """Run every hidden check; returns (list of plugin.CheckResult, the NotebookResult or None).
 
     pytest runs on our checks folder only, with no conftest, ini file or
     plugin from anywhere else; its own output goes to `log`.
+    layers_not_submitted: every check but the notebook's scores 0, saying why.
     """
-    plugin = GradingPlugin(student, reference, run_notebook)
+    plugin = GradingPlugin(student, reference, run_notebook,
+                           not_submitted=NOT_SUBMITTED if layers_not_submitted else "")
     if watchdog is not None:
         watchdog.plugin, watchdog.phase = plugin, "running the checks"
     # Only our plugin: none that happens to be installed, none a submission names.
@@ -121,7 +125,7 @@ def _hidden(real_data):
             real_data, os.path.join(real_data, "test_batch")]
 
 
-def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog):
+def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_only=False):
     """Claim the sandbox in `workdir`, lay it out, run the checks; returns (checks, NotebookResult or None)."""
     real_data = cifar10_dir()
     sandbox = Sandbox.claim(workdir, hidden=_hidden(real_data))
@@ -143,7 +147,8 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog):
             finally:
                 watchdog.phase = "running the checks"
         os.environ["CIFAR10_DIR"] = real_data  # for the grader's own accuracy measurements
-        return run_checks(student, ReferenceRunner(), notebook, log, skip_notebook, watchdog)
+        return run_checks(student, ReferenceRunner(), notebook, log, skip_notebook, watchdog,
+                          layers_not_submitted=notebook_only)
     finally:
         if student is not None:
             student.close()
@@ -156,10 +161,14 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog):
         log.write(_tail(os.path.join(sandbox.private, "worker.log"), 64 * 1024) + "\n")
 
 
-def grade(submission_path, results_path=None, log=None, skip_notebook=False):
+def grade(submission_path, results_path=None, log=None, skip_notebook=False, notebook_only=False,
+          notes=()):
     """Grade the folder `submission_path`; return the results dict (and write it if asked).
 
     skip_notebook: run the layer checks only, not the notebook's.
+    notebook_only: the notebook was uploaded without layer files (grader/upload.py):
+    it runs on the reference's layers, and the layer checks score 0.
+    notes: sentences for the student put before the output (what the intake did).
 
     Whatever happens, a valid results dict comes back and is written last, by
     this process: a grader failure scores 0 with a message rather than leaving
@@ -172,15 +181,18 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False):
     try:
         if not os.path.isdir(submission_path):
             raise FileNotFoundError(f"submission folder not found: {submission_path}")
-        sub = inspect(submission_path)
+        sub = inspect(submission_path, notebook_only=notebook_only)
         extra = {"used": sub.used, "missing": sub.missing, "ignored": sub.ignored}
+        if not sub.used:
+            extra["error"] = "nothing to grade"
         workdir = tempfile.mkdtemp(prefix="grader-")
         try:
-            checks, notebook = _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog)
+            checks, notebook = _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog,
+                                              notebook_only)
         finally:
             watchdog.phase = "cleaning up after student code"
             remove_tree(workdir)
-        output = sub.summary()
+        output = "\n".join(list(notes) + [sub.summary()])
         if os.geteuid() != 0 and extra["sandbox"]["off"]:
             output += "\nNot run as root, so some protections were off: " + "; ".join(extra["sandbox"]["off"]) + "."
         if notebook is not None:

@@ -51,8 +51,9 @@ class GradingPlugin:
     The notebook's checks run after all the others, so that it can be told which
     layer checks failed (a layer bug is then named as the cause, not the tuning)."""
 
-    def __init__(self, student, reference, run_notebook):
+    def __init__(self, student, reference, run_notebook, not_submitted=""):
         self._student = student
+        self._not_submitted = not_submitted  # why the non-notebook checks are not run, if they are not
         self._reference = reference
         self._run_notebook = run_notebook
         self.notebook_result = None   # the NotebookResult, once a check has asked for it
@@ -89,10 +90,17 @@ class GradingPlugin:
 
     def pytest_collection_modifyitems(self, items):
         items.sort(key=lambda item: "notebook" in getattr(item, "fixturenames", ()))  # stable: last
+        if self._not_submitted:
+            for item in items:
+                if "notebook" not in getattr(item, "fixturenames", ()):
+                    item.add_marker(pytest.mark.skip(reason=self._not_submitted))
         self.collected = list(items)
 
     def layers_failed(self):
-        """'number name' of each check reported so far that lost points (the layer checks)."""
+        """'number name' of each check reported so far that lost points (the layer checks);
+        none when the layers were not submitted (the notebook ran on the reference's)."""
+        if self._not_submitted:
+            return []
         return [f"{r.number} {r.name}" for r in self.results if r.score < r.max_score]
 
     def unfinished(self, why):
@@ -108,7 +116,7 @@ class GradingPlugin:
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         rep = outcome.get_result()
-        if rep.when == "call" or (rep.when == "setup" and rep.failed):
+        if rep.when == "call" or (rep.when == "setup" and (rep.failed or rep.skipped)):
             self.results.append(self._result(item, call, rep))
 
     def _result(self, item, call, rep):
@@ -117,6 +125,11 @@ class GradingPlugin:
         func = item.function
         weight = float(getattr(func, "__weight__", 0.0))
         report = item.funcargs.get("report") or Report()
+        if rep.skipped:
+            return CheckResult(check=item.name.removeprefix("test_"), name=_title(item),
+                               number=getattr(func, "__number__", ""), max_score=weight, score=0.0,
+                               output=self._not_submitted,
+                               visibility=getattr(func, "__visibility__", "visible"))
         if rep.passed:
             fraction = report.fraction()
             score = weight if fraction is None else weight * fraction

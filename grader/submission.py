@@ -20,20 +20,6 @@ STUDENT_FILES = STUDENT_LAYER_FILES + (NOTEBOOK,)
 SCAFFOLD_DIRS = ("layers", "utils")
 # Folders never worth listing as "ignored".
 NOISE = {"__pycache__", ".ipynb_checkpoints", ".git", "__MACOSX", ".DS_Store"}
-# A layer file the submission lacks ($GRADER_MISSING_LAYERS): "stub" grades it as
-# not implemented; "reference" puts the reference's copy in its place, so that
-# an upload of the notebook alone can still run (Gradescope), and says so.
-MISSING_LAYERS = ("stub", "reference")
-
-
-def missing_layers_mode():
-    """"stub" or "reference", from $GRADER_MISSING_LAYERS (default "stub")."""
-    mode = os.environ.get("GRADER_MISSING_LAYERS") or "stub"
-    if mode not in MISSING_LAYERS:
-        raise ValueError(f"GRADER_MISSING_LAYERS must be one of {', '.join(MISSING_LAYERS)}, not {mode!r}")
-    return mode
-
-
 @dataclass
 class Submission:
     """Where the student's files are, and which of them the grader uses."""
@@ -104,11 +90,16 @@ def find_root(path, max_depth=3):
     return path
 
 
-def inspect(path):
-    """A Submission describing the student folder `path` (it must exist)."""
+def inspect(path, notebook_only=False):
+    """A Submission describing the student folder `path` (it must exist).
+
+    A layer file the submission lacks is graded as not implemented, unless
+    `notebook_only` (the notebook was uploaded alone): then the reference's copy
+    takes its place, so that the notebook can run, and the summary says so.
+    """
     root = find_root(os.path.abspath(path))
     sub = Submission(root=root)
-    replace = missing_layers_mode() == "reference"
+    replace = notebook_only
     for rel in STUDENT_FILES:
         if plain_file(root, rel):
             sub.used.append(rel)

@@ -28,7 +28,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from grader.batch import finished  # noqa: E402
-from gradescope import export  # noqa: E402
+from grader import export  # noqa: E402
 from tests.corpus.bugs import BUGS  # noqa: E402
 from tests.corpus.build import build_submission  # noqa: E402
 

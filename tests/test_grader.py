@@ -118,11 +118,41 @@ def test_infinite_loop_times_out_and_the_rest_still_runs(tmp_path):
     assert "did not finish" in relu["output"]
 
 
-def test_missing_submission_folder_still_writes_results(tmp_path):
+def test_a_missing_path_exits_2_and_still_writes_results(tmp_path):
     proc, results = run_grader(tmp_path / "nope", tmp_path / "results.json")
-    assert proc.returncode == 0
+    assert proc.returncode == 2, proc.stderr
     validate(results)
-    assert results["score"] == 0 and "not found" in results["output"]
+    assert results["score"] == 0 and "does not exist" in results["output"]
+    assert "nothing to grade" in proc.stderr
+
+
+def test_an_empty_folder_is_nothing_to_grade(tmp_path):
+    (tmp_path / "empty").mkdir()
+    proc, results = run_grader(tmp_path / "empty", tmp_path / "results.json", LAYERS_ONLY)
+    assert proc.returncode == 2, proc.stderr
+    validate(results)
+    assert results["score"] == 0 and "Graded from your submission: nothing" in results["output"]
+
+
+def test_a_zip_goes_through_the_upload_intake(tmp_path):
+    import zipfile
+    submission = copy_reference(tmp_path / "assignment")
+    archive = tmp_path / "upload.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in submission.rglob("*.py"):
+            zf.write(path, "assignment/" + str(path.relative_to(submission)))
+    proc, results = run_grader(archive, tmp_path / "results.json", LAYERS_ONLY)
+    assert proc.returncode == 0, proc.stderr
+    assert results["score"] == 60 and "Graded the contents of upload.zip" in results["output"]
+
+
+def test_the_command_works_from_any_folder_and_its_help_lists_batch(tmp_path):
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "grader", "--help"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "python -m grader batch" in proc.stdout and "exit status" in proc.stdout
 
 
 def test_past_the_graders_own_deadline_results_are_still_written(tmp_path):

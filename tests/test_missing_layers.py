@@ -1,28 +1,25 @@
-"""GRADER_MISSING_LAYERS (grader/submission.py): what a missing layer file becomes.
+"""A layer file the submission lacks (grader/submission.py, grader/upload.py).
 
-"stub" (the default, tested in test_grader.py) grades it as not implemented;
-"reference" runs the reference's copy in its place and says so: Gradescope's
-notebook-only uploads need it for the notebook to run (gradescope/autograde.py).
+In a submission with some layer files, a missing one is graded as not
+implemented (test_grader.py). An upload of the notebook alone runs, in one
+grading, on the reference's layers in place of the missing files; its layer
+checks score 0, each saying why, and the output says what was done.
 """
+import shutil
+
 from gradescope_schema import validate
-from grading import copy_reference, run_grader, scores
+from grading import ROOT, run_grader, scores
 
 
-def test_reference_mode_runs_the_reference_copy_and_says_so(tmp_path):
-    submission = copy_reference(tmp_path / "submission")
-    (submission / "layers" / "relu.py").unlink()
-    _, results = run_grader(submission, tmp_path / "results.json", "--skip-notebook",
-                            env={"GRADER_MISSING_LAYERS": "reference"})
+def test_a_notebook_uploaded_alone_runs_on_the_reference_layers_in_one_grading(tmp_path):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    shutil.copy(ROOT + "/notebooks/classification_nn.ipynb", upload)
+    proc, results = run_grader(upload, tmp_path / "results.json", "--skip-notebook")
     validate(results)
-    relu = {check: s for check, s in scores(results).items() if check.startswith("relu_")}
-    assert relu and all(score == top for score, top in relu.values())
-    assert "reference's copy was used in its place: layers/relu.py" in results["output"]
-    assert "layers/relu.py" not in results["extra_data"]["missing"]
-
-
-def test_an_unknown_mode_is_an_error_not_a_silent_default(tmp_path):
-    submission = copy_reference(tmp_path / "submission")
-    _, results = run_grader(submission, tmp_path / "results.json", "--skip-notebook",
-                            env={"GRADER_MISSING_LAYERS": "referenc"})
-    validate(results)
-    assert results["score"] == 0 and "GRADER_MISSING_LAYERS" in results["output"]
+    assert proc.returncode == 0, proc.stderr
+    layer = {check: s for check, s in scores(results).items()}
+    assert layer and all(score == 0 for score, _ in layer.values())
+    assert all("without your layer files" in t["output"] for t in results["tests"])
+    assert "reference's copy was used in its place: layers/linear.py" in results["output"]
+    assert "uploaded the notebook without layers/" in results["output"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gradescope import intake
+from grader import intake
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"

@@ -209,36 +209,6 @@ def probe_evaluate(args, arrays):
     return {}, {"loss": np.float64(loss), "predictions": predictions}
 
 
-def probe_train_notebook(args, arrays):
-    """Train the notebook's network from best_net_hyperparams as its best_net cell does.
-
-    Data: the notebook's subsets from $CIFAR10_DIR. Seeded with args["seed"]
-    before the model is built. Returns w{i}, b{i} of the two Linear layers (i =
-    0 and 2, their positions in the Sequential, as the notebook extraction names them).
-    """
-    from layers.sequential import Sequential
-    from utils.data_processing import get_cifar10_data
-    from utils.dataset import DataLoader
-    from utils.optimizer import SGD
-    from utils.trainer import Trainer
-
-    lr, weight_decay, epoch, hidden = args["hyperparams"]
-    data = get_cifar10_data(subset_train=5000, subset_val=250, subset_test=500)
-    dataset = DataLoader(data["x_train"], data["y_train"], data["x_val"], data["y_val"],
-                         data["x_test"], data["y_test"])
-    np.random.seed(args["seed"])
-    cls = layer_class("Linear")
-    with phase("Linear.__init__"):
-        first, second = cls(3072, int(hidden)), cls(int(hidden), 10)
-    net = Sequential([first, make_layer("ReLU", {}), second, make_layer("Softmax", {})])
-    trainer = Trainer(dataset, SGD(net, lr, weight_decay), net, make_layer("CrossEntropyLoss", {}),
-                      epoch=int(epoch), batch_size=args["batch_size"], validate_interval=3)
-    with phase("training with your layers (Trainer.train)"):
-        trainer.train()
-    return {}, {"w0": plain(first.w, "first Linear's w"), "b0": plain(first.b, "first Linear's b"),
-                "w2": plain(second.w, "second Linear's w"), "b2": plain(second.b, "second Linear's b")}
-
-
 PROBES = {
     "layer": probe_layer,
     "forward_many": probe_forward_many,
@@ -246,7 +216,6 @@ PROBES = {
     "softmax_loss": probe_softmax_loss,
     "train": probe_train,
     "evaluate": probe_evaluate,
-    "train_notebook": probe_train_notebook,
 }
 
 

@@ -9,7 +9,7 @@ notebook but no layer file at all is recognised as "notebook only".
 import os
 from dataclasses import dataclass, field
 
-from grader.submission import NOISE, NOTEBOOK, STUDENT_LAYER_FILES, find_root
+from .submission import NOISE, NOTEBOOK, STUDENT_LAYER_FILES, find_root
 
 from . import unpack
 
