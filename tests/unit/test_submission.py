@@ -2,17 +2,10 @@
 ignores, and where in an upload the assignment folder is."""
 import os
 
-import pytest
-
 from grader import submission
 from grader.submission import NOTEBOOK, STUDENT_LAYER_FILES, Submission, find_root, inspect
 
 LAYERS = list(STUDENT_LAYER_FILES)
-
-
-@pytest.fixture(autouse=True)
-def _missing_layers_graded_as_stubs(monkeypatch):
-    monkeypatch.delenv("GRADER_MISSING_LAYERS", raising=False)
 
 
 def write(root, rel, text="x = 1\n"):
@@ -53,6 +46,22 @@ def test_files_the_submission_lacks_are_missing(tmp_path):
     assert sub.used == ["layers/linear.py", "layers/softmax.py"]
     assert sub.missing == ["layers/relu.py", "layers/loss_func.py", NOTEBOOK]
     assert sub.refused == [] and sub.from_reference == []
+
+
+def test_a_notebook_uploaded_alone_takes_the_missing_layers_from_the_reference(tmp_path):
+    course_folder(tmp_path, ["layers/linear.py", NOTEBOOK])
+    sub = inspect(tmp_path, notebook_only=True)
+    assert sub.used == ["layers/linear.py", NOTEBOOK]
+    assert sub.from_reference == ["layers/relu.py", "layers/softmax.py", "layers/loss_func.py"]
+    assert sub.missing == []
+
+
+def test_a_refused_layer_file_is_not_replaced_by_the_reference_even_for_a_notebook_alone(tmp_path):
+    course_folder(tmp_path, LAYERS[1:] + [NOTEBOOK])
+    os.symlink(tmp_path / "nowhere.py", tmp_path / "layers" / "linear.py")
+    sub = inspect(tmp_path, notebook_only=True)
+    assert sub.refused == sub.missing == ["layers/linear.py"]
+    assert sub.from_reference == []
 
 
 def test_a_symlinked_layer_file_is_refused_and_counted_as_missing(tmp_path):
