@@ -4,6 +4,12 @@
 
 (`make bench-grading`; CIFAR-10 must be in $CIFAR10_DIR.) Prints:
 
+ratio   The master notebook executed alone (jupyter nbconvert --execute, the
+        reference's layers), then graded (python -m grader), in the same run on
+        the whole machine (and graded by --baseline, another checkout, if given):
+        wall time, peak memory (tree PSS), the ratio to the notebook alone, and
+        the grading's phases from results.json (sandbox, layer checks, kernel
+        and each cell, the grader's own training of best_net).
 single  One submission (reference layers + the master notebook) graded as on
         Gradescope (python -m gradescope.autograde), pinned to one core (CPU
         affinity of the whole process tree, like Gradescope's default 1 CPU):
@@ -96,14 +102,14 @@ class TreeMemory(threading.Thread):
             time.sleep(SAMPLE_SECONDS)
 
 
-def measure(command, core=None, env=None):
+def measure(command, core=None, env=None, cwd=ROOT):
     """Run `command`; (wall seconds, peak tree PSS, largest process RSS, most processes at once)."""
     # The child inherits this process's CPU affinity, and its children in turn.
     everywhere = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {core} if core is not None else everywhere)
     start = time.monotonic()
     try:
-        proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
+        proc = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})},
                                 stdout=subprocess.DEVNULL)
     finally:
         os.sched_setaffinity(0, everywhere)
@@ -113,9 +119,49 @@ def measure(command, core=None, env=None):
     wall = time.monotonic() - start
     sampler.join()
     if proc.returncode:
-        raise SystemExit(f"{' '.join(command)} failed with status {proc.returncode}")
+        raise SystemExit(f"{' '.join(command[:4])} ... failed with status {proc.returncode}")
     largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # kB on Linux
     return wall, sampler.peak, largest, sampler.processes
+
+
+# --- the notebook alone against its grading ------------------------------------
+
+def run_notebook_alone(folder):
+    """jupyter nbconvert --execute of the master notebook in a folder of the reference."""
+    jupyter = os.path.join(os.path.dirname(sys.executable), "jupyter")
+    return [jupyter, "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=-1",
+            "--output", os.path.join(folder, "executed.ipynb"), os.path.join(folder, "classification_nn.ipynb")]
+
+
+def bench_ratio(tmp, baseline=None):
+    """The master notebook executed alone, then graded (and graded by `baseline`, another
+    checkout of the grader, if given), same run, whole machine: wall, peak memory, the
+    ratio, and the grading's phases (results.json's extra_data.timing)."""
+    folder = reference_submission(os.path.join(tmp, "alone"))
+    alone = measure(run_notebook_alone(folder), cwd=folder)
+    rows = [("notebook alone (nbconvert --execute)", alone, None)]
+    graders = [("grading", ROOT)] + ([("grading by the baseline", baseline)] if baseline else [])
+    for label, checkout in graders:
+        submission = reference_submission(os.path.join(tmp, label.replace(" ", "-")))
+        results_path = os.path.join(tmp, label.replace(" ", "-") + ".json")
+        numbers = measure([sys.executable, "-m", "grader", submission, "--results", results_path],
+                          cwd=checkout)
+        with open(results_path) as f:
+            results = json.load(f)
+        rows.append((label, numbers, results))
+    print("\nthe master notebook alone and graded, same run, whole machine:")
+    for label, (wall, peak, largest, _), results in rows:
+        ratio = wall / alone[0]
+        score = f", score {results['score']:g}" if results else ""
+        print(f"  {label:38s} {wall:6.1f} s wall ({ratio:.2f}x the notebook alone), peak "
+              f"{peak / 2**20:.0f} MiB tree PSS, largest process {largest / 2**20:.0f} MiB{score}")
+    for label, _, results in rows[1:]:
+        extra = results.get("extra_data", {})
+        phases = {**extra.get("timing", {}), **(extra.get("notebook", {}).get("timing", {}))}
+        if phases:
+            print(f"  phases of the {label} (s): " + ", ".join(f"{k} {v:.1f}" for k, v in phases.items()))
+    return {label: {"wall_s": n[0], "peak_tree_pss_mib": n[1] / 2**20, "ratio": n[0] / alone[0],
+                    "timing": (r or {}).get("extra_data", {}).get("timing")} for label, n, r in rows}
 
 
 # --- the three measurements ----------------------------------------------------
@@ -189,7 +235,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      epilog=__doc__.split("\n\n", 1)[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="single,batch,venv", help="comma-separated: single,batch,venv")
+    parser.add_argument("--only", default="ratio,single,batch,venv",
+                        help="comma-separated: ratio,single,batch,venv")
+    parser.add_argument("--baseline", help="another checkout of the grader to time in the same run "
+                                           "(e.g. a git worktree of an earlier commit), for 'ratio'")
     parser.add_argument("--layers-batch", type=int, default=8, help="submissions in the layer-only batch")
     parser.add_argument("--full-batch", type=int, default=2, help="submissions in the full batch (0: skip)")
     parser.add_argument("--json", help="also write the numbers here")
@@ -201,6 +250,8 @@ def main(argv=None):
         os.chmod(tmp, 0o711)  # the grader's sandbox user must pass through
         if "single" in parts:  # first: RUSAGE_CHILDREN must see this grading alone
             numbers["single"] = bench_single(tmp)
+        if "ratio" in parts:
+            numbers["ratio"] = bench_ratio(tmp, args.baseline)
         if "batch" in parts:
             numbers["batch_layers"] = bench_batch(tmp, args.layers_batch, full=False)
             numbers["batch_full"] = bench_batch(tmp, args.full_batch, full=True)

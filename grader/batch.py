@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
@@ -287,11 +288,54 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _notebook_of(path):
+    """The submission's notebook as a dict (from a folder, or a zip's member), or None."""
+    from .submission import MAX_FILE_BYTES, NOTEBOOK, find_root, plain_file
+    try:
+        if os.path.isdir(path):
+            root = find_root(path)
+            if not plain_file(root, NOTEBOOK):
+                return None
+            with open(os.path.join(root, NOTEBOOK), encoding="utf-8") as f:
+                return json.load(f)
+        with zipfile.ZipFile(path) as zf:
+            member = next((m for m in zf.infolist() if m.filename.endswith(NOTEBOOK)
+                           and m.file_size <= MAX_FILE_BYTES[".ipynb"]), None)
+            return json.loads(zf.read(member)) if member else None
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return None
+
+
+def predicted_seconds(entries, jobs, skip_notebook):
+    """The batch's expected wall time by the cost model: for each submission the grader's
+    own work and best_net's training (twice where the grader's training cannot run
+    beside the notebook's), on this machine, shared among `jobs` at a time."""
+    from utils import budget
+
+    from . import cost
+    alongside = max(1, len(os.sched_getaffinity(0)) // jobs) >= config.RETRAIN_ALONGSIDE_CORES
+    speed = max(1.0, cost.speed())
+    total = 0.0
+    for entry in entries:
+        seconds = config.GRADING_OVERHEAD_LAYERS
+        if not skip_notebook:
+            seconds += config.GRADING_OVERHEAD_NOTEBOOK
+            values = budget.notebook_hyperparams(_notebook_of(entry.path) or {})
+            if isinstance(values, (list, tuple)) and len(values) == 4:
+                advice = budget.advise(values, config.BEST_NET_BUDGET)
+                train = min(advice.seconds, config.BEST_NET_MARGIN * config.BEST_NET_BUDGET)
+                seconds += train * (1 if alongside else 2)
+        total += seconds * speed
+    return total / jobs
+
+
 def run(entries, batch, jobs):
     """Grade `entries` (those not finished before); returns False if interrupted."""
     todo = [e for e in entries if finished(os.path.join(batch.out, e.student)) is None]
+    expected = predicted_seconds(todo, jobs, batch.skip_notebook) if todo else 0.0
     print(f"{len(entries)} submissions: {len(entries) - len(todo)} graded before, "
-          f"{len(todo)} to grade, {jobs} at a time", file=sys.stderr)
+          f"{len(todo)} to grade, {jobs} at a time; expected to take about "
+          f"{expected / 60:.1f} min", file=sys.stderr)
     progress = Progress(len(todo))
     pool = ThreadPoolExecutor(max_workers=jobs)
     futures = {pool.submit(batch.grade, e): e for e in todo}

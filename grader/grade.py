@@ -14,7 +14,7 @@ from utils.download_cifar10 import default_dest  # the reference's (see grader/_
 from . import config
 from . import results as results_mod
 from .notebook.data import without_test_labels
-from .notebook.run import run as run_notebook
+from .notebook.run import NotebookRun
 from .plugin import GradingPlugin
 from .runners import ReferenceRunner, WorkerRunner
 from .sandbox import Sandbox, SandboxRefused, become_subreaper, kill_descendants, remove_tree
@@ -61,7 +61,7 @@ class Watchdog:
                "(your code has limits of its own, which say so when hit); please tell the course staff.")
         checks = (self.plugin.results + self.plugin.unfinished(why)) if self.plugin else []
         results = results_mod.build(checks, why, time.monotonic() - self.start,
-                                    extra_data={"error": "grader time limit"})
+                                    extra_data={"error": "grader time limit", "status": "grader error"})
         try:
             self.log.write(f"--- watchdog: {why}\n")
             self.log.flush()
@@ -101,6 +101,14 @@ def run_checks(student, reference, run_notebook, log, skip_notebook=False, watch
     return plugin.results, plugin.notebook_result
 
 
+def _cell_timing(notebook):
+    """{"cell N": seconds} of the executed notebook, and the extractions' total."""
+    execution = notebook.execution
+    if execution is None:
+        return {}
+    return {f"cell {index + 1}": seconds for index, seconds in execution.cell_seconds.items()}
+
+
 def _tail(path, limit):
     try:
         with open(path, "rb") as f:
@@ -128,31 +136,46 @@ def _hidden(real_data):
 def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_only=False):
     """Claim the sandbox in `workdir`, lay it out, run the checks; returns (checks, NotebookResult or None)."""
     real_data = cifar10_dir()
+    timing = extra.setdefault("timing", {})
+    began = time.monotonic()
     sandbox = Sandbox.claim(workdir, hidden=_hidden(real_data))
+    timing["sandbox (claim and probe)"] = time.monotonic() - began
     extra["sandbox"] = {**sandbox.describe(), "off": sandbox.layers.off()}
     worker_log = open(os.path.join(sandbox.private, "worker.log"), "ab")
-    student = None
+    student = pending = None
     try:
         log.write(f"--- sandbox: {json.dumps(sandbox.describe())}\n")
+        began = time.monotonic()
         worker_main = build_workdir(sub, sandbox)
         without_test_labels(real_data, sandbox.data_dir)
         sandbox.give_home()
+        timing["student folder and data"] = time.monotonic() - began
         student = WorkerRunner(sandbox, worker_main, worker_log)
         notebook_path = os.path.join(sub.root, NOTEBOOK) if NOTEBOOK in sub.used else None
+        os.environ["CIFAR10_DIR"] = real_data  # for the grader's own accuracy measurements
+        # The notebook starts now, in a thread of its own: it runs while the layer checks do.
+        pending = None if skip_notebook else NotebookRun(notebook_path, sandbox, worker_log)
 
         def notebook(layers_failed):
             watchdog.phase = "running the notebook"
+            timing["layer checks"] = time.monotonic() - checks_began
+            began = time.monotonic()
             try:
-                return run_notebook(notebook_path, sandbox, worker_log, layers_failed)
+                return pending.finish(layers_failed)
             finally:
+                timing["waiting for the notebook"] = time.monotonic() - began
                 watchdog.phase = "running the checks"
-        os.environ["CIFAR10_DIR"] = real_data  # for the grader's own accuracy measurements
-        return run_checks(student, ReferenceRunner(), notebook, log, skip_notebook, watchdog,
-                          layers_not_submitted=notebook_only)
+        checks_began = time.monotonic()
+        found = run_checks(student, ReferenceRunner(), notebook, log, skip_notebook, watchdog,
+                           layers_not_submitted=notebook_only)
+        timing["checks"] = time.monotonic() - checks_began
+        return found
     finally:
         if student is not None:
             student.close()
         leftovers = kill_descendants()
+        if pending is not None:
+            pending.stop()
         outcome = sandbox.close()
         worker_log.close()
         log.write(f"--- processes left behind by student code, killed: {leftovers}; "
@@ -184,7 +207,7 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False, not
         sub = inspect(submission_path, notebook_only=notebook_only)
         extra = {"used": sub.used, "missing": sub.missing, "ignored": sub.ignored}
         if not sub.used:
-            extra["error"] = "nothing to grade"
+            extra["status"] = "nothing to grade"  # graded all the same: the output lists what is missing
         workdir = tempfile.mkdtemp(prefix="grader-")
         try:
             checks, notebook = _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog,
@@ -197,7 +220,8 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False, not
             output += "\nNot run as root, so some protections were off: " + "; ".join(extra["sandbox"]["off"]) + "."
         if notebook is not None:
             extra["notebook"] = {"accuracy": notebook.accuracy, "claims": notebook.claims,
-                                 "integrity": notebook.integrity()}
+                                 "integrity": notebook.integrity(), "retrain": notebook.retrain,
+                                 "timing": {**notebook.timing, **_cell_timing(notebook)}}
             if notebook.integrity():
                 output += "\nNote: " + "; ".join(notebook.integrity()) + "."
         results = results_mod.build(checks, output, time.monotonic() - start, extra_data=extra)
@@ -207,11 +231,12 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False, not
                    f"a problem with your submission; please tell the course staff). For the "
                    f"instructor: {exc}")
         results = results_mod.build([], message, time.monotonic() - start,
-                                    extra_data={"error": "sandbox refused", "sandbox_refused": str(exc)})
+                                    extra_data={"error": f"sandbox refused: {exc}", "status": "misconfigured"})
     except Exception as exc:
         log.write(traceback.format_exc())
         results = results_mod.build([], f"The grader could not grade this submission: {exc}",
-                                    time.monotonic() - start, extra_data={"error": str(exc)})
+                                    time.monotonic() - start, extra_data={"error": str(exc),
+                                                                          "status": "grader error"})
     if not watchdog.claim():
         threading.Event().wait()  # the watchdog is writing the results and ending the process
     if results_path:

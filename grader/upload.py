@@ -39,7 +39,7 @@ def grade_upload(path, results_path=None, log=None, skip_notebook=False):
             upload = intake.locate(path, scratch)
         except intake.UploadError as exc:
             results = results_mod.build([], str(exc), time.monotonic() - start,
-                                        extra_data={"error": "nothing to grade"})
+                                        extra_data={"error": str(exc), "status": "nothing to grade"})
             if results_path:
                 results_mod.write(results, results_path)
             return results, "nothing to grade"
@@ -48,8 +48,4 @@ def grade_upload(path, results_path=None, log=None, skip_notebook=False):
             notes.append(NO_LAYERS_NOTE)
         results = grade(upload.folder, results_path, log=log, skip_notebook=skip_notebook,
                         notebook_only=upload.notebook_only, notes=notes)
-    error = (results.get("extra_data") or {}).get("error")
-    status = ("misconfigured" if error == "sandbox refused" else
-              "nothing to grade" if error == "nothing to grade" else
-              "grader error" if error else "graded")
-    return results, status
+    return results, (results.get("extra_data") or {}).get("status", "graded")

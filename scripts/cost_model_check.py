@@ -66,7 +66,7 @@ def main(argv=None):
     settings = [tuple(s) for s in args.setting] if args.setting else SETTINGS
 
     data = load_notebook_data()
-    calibration = cost.calibrate()
+    calibration = cost.measure()
     print(f"calibration ({calibration.seconds:.2f} s wall, BLAS held to one thread: "
           f"{calibration.one_thread}): seconds per step / per forward pass of {BATCH_SIZE} rows")
     for hidden, step, forward in zip(calibration.hidden, calibration.step, calibration.forward):

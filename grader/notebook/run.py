@@ -12,6 +12,8 @@ all for grader/checks/test_notebook.py.
 """
 import math
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 
 import nbformat
@@ -43,6 +45,7 @@ class NotebookResult:
     retrain_problem: str = ""
     verdict: object = None            # judge.Verdict
     layers_failed: list = field(default_factory=list)   # layer checks that lost points
+    timing: dict = field(default_factory=dict)  # seconds of each phase (benchmarks/bench_grading.py)
     notes: list = field(default_factory=list)     # said once, in the output
 
     def integrity(self):
@@ -148,45 +151,96 @@ def cores_free():
     return max(1, cores // max(1, int(os.environ.get("GRADER_JOBS", "1"))))
 
 
-def run(notebook_path, sandbox, log, layers_failed=()):
-    """Execute the submitted notebook in `sandbox` and gather what the notebook checks need.
+class NotebookRun:
+    """The notebook running in its own thread, started as soon as the sandbox is ready, so
+    that it overlaps the layer checks; finish() waits for it and judges.
+
+        pending = NotebookRun(notebook_path, sandbox, log)     # starts
+        result = pending.finish(layers_failed)                  # NotebookResult
 
     The file is read here, by the grader, from the submission (which student
     code never had access to); the kernel runs with sandbox.home as its folder.
-    layers_failed: names of the layer checks that lost points (judge.py).
     """
-    if not notebook_path:
-        return NotebookResult(submitted=False, problem="classification_nn.ipynb was not in your submission")
-    result = NotebookResult(submitted=True, layers_failed=list(layers_failed))
-    try:
-        nb = nbformat.read(notebook_path, as_version=4)
-        result.claims["stored"] = read.claimed(nb)
-    except Exception as exc:  # not JSON, not a notebook
-        result.problem = f"classification_nn.ipynb could not be read as a notebook ({exc})"
+
+    def __init__(self, notebook_path, sandbox, log):
+        self.notebook_path, self.sandbox, self.log = notebook_path, sandbox, log
+        self.result, self.seed, self.error = None, None, None
+        self.started = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name="notebook", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        try:
+            self.result = self._execute()
+        except BaseException as exc:  # handed to finish(), in the checks' thread
+            self.error = exc
+
+    def _execute(self):
+        if not self.notebook_path:
+            return NotebookResult(submitted=False, problem="classification_nn.ipynb was not in your submission")
+        result = NotebookResult(submitted=True)
+        try:
+            nb = nbformat.read(self.notebook_path, as_version=4)
+            result.claims["stored"] = read.claimed(nb)
+        except Exception as exc:  # not JSON, not a notebook
+            result.problem = f"classification_nn.ipynb could not be read as a notebook ({exc})"
+            return result
+        result.best_net_cell = read.best_net_cell(nb)
+        cell = nb.cells[result.best_net_cell] if result.best_net_cell is not None else None
+        self.seed = read.seed_of(cell) if cell is not None else None
+        began = time.monotonic()
+        speed = cost.speed()
+        result.timing["calibration"] = time.monotonic() - began
+        limits = NotebookLimits(result.best_net_cell, speed)
+        cores = cores_free()
+        alongside = cores >= config.RETRAIN_ALONGSIDE_CORES
+        retrainer = _Retrainer(0 if self.seed is None else self.seed, alongside)
+        # BLAS threads: the grading's cores, less one for the grader's own training beside it.
+        threads = str(max(1, cores - 1) if alongside else cores)
+        env = self.sandbox.env(OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+        try:
+            began = time.monotonic()
+            result.execution = execution = execute(
+                nb, self.sandbox, total_timeout=config.NOTEBOOK_TIMEOUT, log=self.log, limits=limits,
+                env=env, on_extract=retrainer.offer if alongside else None)
+            result.timing["notebook"] = time.monotonic() - began
+            _read_best_net(result, execution)
+            _read_hyperparams(result, execution)
+            result.stopped_by_grader = _stopped(result, execution)
+            if result.hyperparams is not None and result.advice.fits:
+                began = time.monotonic()
+                try:
+                    pairs = retrainer.result(result.hyperparams, best_net_limit(speed))
+                    result.retrain = evaluate.accuracies(pairs)
+                except RetrainFailed as exc:
+                    result.retrain_problem = str(exc)
+                result.timing["waiting for the grader's training"] = time.monotonic() - began
+        finally:
+            retrainer.stop()
+        result.claims["executed"] = read.claimed(execution.notebook)
         return result
-    result.best_net_cell = read.best_net_cell(nb)
-    seed = read.seed_of(nb.cells[result.best_net_cell]) if result.best_net_cell is not None else None
-    speed = cost.speed()
-    limits = NotebookLimits(result.best_net_cell, speed)
-    retrainer = _Retrainer(0 if seed is None else seed, cores_free() >= config.RETRAIN_ALONGSIDE_CORES)
-    try:
-        result.execution = execution = execute(
-            nb, sandbox, total_timeout=config.NOTEBOOK_TIMEOUT, log=log, limits=limits,
-            on_extract=retrainer.offer if retrainer.alongside else None)
-        _read_best_net(result, execution)
-        _read_hyperparams(result, execution)
-        result.stopped_by_grader = _stopped(result, execution)
-        if result.hyperparams is not None and result.advice.fits:
-            try:
-                pairs = retrainer.result(result.hyperparams, best_net_limit(speed))
-                result.retrain = evaluate.accuracies(pairs)
-            except RetrainFailed as exc:
-                result.retrain_problem = str(exc)
-    finally:
-        retrainer.stop()
-    result.claims["executed"] = read.claimed(execution.notebook)
-    result.verdict = judge.judge(_evidence(result, execution, seed, layers_failed), config.SEED_SPREAD)
-    return result
+
+    def finish(self, layers_failed=()):
+        """The NotebookResult, judged knowing which layer checks failed."""
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        result = self.result
+        result.layers_failed = list(layers_failed)
+        if result.execution is not None:
+            result.verdict = judge.judge(_evidence(result, result.execution, self.seed, layers_failed),
+                                         config.SEED_SPREAD)
+        result.timing["total"] = time.monotonic() - self.started
+        return result
+
+    def stop(self, timeout=10.0):
+        """Wait a little for the thread (the caller has killed the kernel)."""
+        self._thread.join(timeout)
+
+
+def run(notebook_path, sandbox, log, layers_failed=()):
+    """Execute the submitted notebook in `sandbox` and gather what the notebook checks need."""
+    return NotebookRun(notebook_path, sandbox, log).finish(layers_failed)
 
 
 def _read_best_net(result, execution):

@@ -280,7 +280,8 @@ class Sandbox:
         env = {name: os.environ[name] for name in config.PASSED_ENV if name in os.environ}
         env.update(HOME=self.home, USER="student", LOGNAME="student", PYTHONHASHSEED="0",
                    PYTHONDONTWRITEBYTECODE="1", TMPDIR=self._tmp(), CIFAR10_DIR=self.data_dir,
-                   OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", **extra)
+                   OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        env.update(extra)
         return env
 
     def _tmp(self):

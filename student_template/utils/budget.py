@@ -31,6 +31,7 @@ pass of BATCH rows at a few hidden sizes, interpolated linearly in H between
 them. GRADING_MACHINE is the grading machine's (one core of it; the grader
 measures its own at start-up, grader/cost.py, and allows for a slower one).
 """
+import ast
 import math
 from dataclasses import dataclass
 
@@ -237,3 +238,32 @@ def check(hyperparams, budget=None):
         raise OverBudget(advice.message())
     print(advice.message())
     return advice
+
+
+def notebook_hyperparams(notebook):
+    """The last `best_net_hyperparams = [...]` written as numbers in a notebook's code cells
+    (the notebook as a dict, json.load of the file), without running it.
+
+    None if there is none; "computed" if it is assigned from variables, which only
+    running the notebook can tell.
+    """
+    found = None
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        # IPython's %magics and !commands are not Python: blank them out.
+        lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "best_net_hyperparams" for t in node.targets):
+                try:
+                    found = ast.literal_eval(node.value)
+                except (ValueError, SyntaxError, TypeError):
+                    found = "computed"
+    return found

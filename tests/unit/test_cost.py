@@ -127,15 +127,3 @@ def test_advice_is_consistent_with_the_prediction(epochs, hidden):
     if advice.max_hidden:
         assert cost.training_seconds(epochs, advice.max_hidden, LINEAR) <= 180
         assert cost.training_seconds(epochs, advice.max_hidden + 1, LINEAR) > 180
-
-
-def test_calibration_on_this_machine():
-    cost.calibrate.cache_clear()
-    calibration = cost.calibrate()
-    print(f"\ncalibration: {calibration}")
-    assert cost.calibrate() is calibration  # cached
-    # About 0.5 s of one core idle, 3-4 s of wall time on this shared machine at load 7.
-    assert calibration.seconds < 20
-    assert all(s > 0 for s in calibration.step + calibration.forward)
-    # A step at 1280 does 10 times the products of one at 128: timed, 7.5-8.5 times the time.
-    assert 3 < calibration.step[-1] / calibration.step[1] < 20
