@@ -43,22 +43,18 @@ def main(argv=None):
     parser.add_argument("--log", help="also write the grader's log (pytest output, worker prints) here")
     parser.add_argument("--skip-notebook", action="store_true",
                         help="run the layer checks only (seconds instead of minutes)")
+    parser.add_argument("--cores", type=int, help="cores this grading may use (default: all it may "
+                                                  "run on; a batch gives each grading its share)")
     args = parser.parse_args(argv)
     log = open(args.log, "w") if args.log else None
     try:
         results, status = grade_upload(args.submission, args.results, log=log,
-                                       skip_notebook=args.skip_notebook)
+                                       skip_notebook=args.skip_notebook, cores=args.cores)
     finally:
         if log:
             log.close()
-    print(results["output"])
-    if results["tests"]:
-        print()
-        print(results_mod.table(results))
-        for test in results["tests"]:
-            if test["status"] != "passed" and test["output"]:
-                print(f"\n{test['number']} {test['name']}:\n  " + test["output"].replace("\n", "\n  "))
-    print(f"\nresults written to {args.results}")
+    print(results_mod.feedback(results))
+    print(f"results written to {args.results}")
     if status != "graded":
         print(f"grader: {status} (exit status {EXIT[status]})", file=sys.stderr)
     return EXIT[status]

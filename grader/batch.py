@@ -157,19 +157,19 @@ class Batch:
         extra = results.setdefault("extra_data", {})
         extra["batch"] = {"student": entry.student, "wall_time": round(time.monotonic() - start, 3),
                           "error": extra.get("error", "")}
-        _write_text(os.path.join(student_dir, "feedback.txt"), feedback(results))
+        _write_text(os.path.join(student_dir, "feedback.txt"), results_mod.feedback(results))
         results_mod.write(results, os.path.join(student_dir, "results.json"))  # last: marks done
         return results
 
     def _run(self, entry, student_dir, work):
         """Run the grading subprocess; (exit code, whether it ran out of time)."""
-        command = [self.python, "-m", "grader", os.path.abspath(entry.path),
+        share = max(1, len(os.sched_getaffinity(0)) // self.jobs)  # each grading's share of the cores
+        command = [self.python, "-m", "grader", os.path.abspath(entry.path), "--cores", str(share),
                    "--results", os.path.join(work, "results.json"),
                    "--log", os.path.join(student_dir, "grader.log")]
         if self.skip_notebook:
             command.append("--skip-notebook")
-        # GRADER_JOBS: each grading's share of the cores (grader/notebook/run.py).
-        env = {**os.environ, "TMPDIR": work, "GRADER_JOBS": str(self.jobs)}
+        env = {**os.environ, "TMPDIR": work}
         with open(os.path.join(student_dir, "stdout.txt"), "wb") as stdout:
             proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                                     stdout=stdout, stderr=subprocess.STDOUT, start_new_session=True)
@@ -199,18 +199,6 @@ class Batch:
             return results_mod.build([], message, seconds, extra_data={"error": message})
 
 
-def feedback(results):
-    """What the student would read on Gradescope, as plain text."""
-    parts = [results.get("output", "")]
-    if results.get("tests"):
-        parts.append(results_mod.table(results))
-    for test in results.get("tests", []):
-        if test["score"] < test["max_score"] and test.get("output"):
-            parts.append(f"{test.get('number', '')} {test['name']}:\n  "
-                         + test["output"].replace("\n", "\n  "))
-    return "\n\n".join(p for p in parts if p) + "\n"
-
-
 def _write_text(path, text):
     """Write `text` to `path` atomically."""
     tmp = f"{path}.partial"
@@ -220,14 +208,6 @@ def _write_text(path, text):
 
 
 # --- the gradebook ---------------------------------------------------------
-
-def _check(test):
-    return (test.get("extra_data") or {}).get("check") or test["name"]
-
-
-def _number_key(number):
-    return [int(p) if p.isdigit() else p for p in str(number).split(".")]
-
 
 def gradebook(entries, out):
     """The CSV text: one row per student with results, columns in a stable order.
@@ -240,8 +220,8 @@ def gradebook(entries, out):
     checks = {}
     for _, results in graded:
         for test in results["tests"]:
-            checks.setdefault(_check(test), (test.get("number", ""), test["name"], test["max_score"]))
-    order = sorted(checks, key=lambda c: (_number_key(checks[c][0]), c))
+            checks.setdefault(results_mod.check_id(test), (test.get("number", ""), test["name"], test["max_score"]))
+    order = sorted(checks, key=lambda c: (results_mod.number_key(checks[c][0]), c))
     total = sum(checks[c][2] for c in order)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -249,7 +229,7 @@ def gradebook(entries, out):
                      *[f"{checks[c][0]} {checks[c][1]} (/{checks[c][2]:g})".strip() for c in order],
                      "wall_time_s", "error"])
     for entry, results in graded:
-        scores = {_check(t): t["score"] for t in results["tests"]}
+        scores = {results_mod.check_id(t): t["score"] for t in results["tests"]}
         batch = results["extra_data"]["batch"]
         writer.writerow([entry.student, *(getattr(entry, key) for key in IDENTITY),
                          f"{results['score']:g}",

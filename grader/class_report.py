@@ -26,6 +26,8 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 
+from . import results as results_mod
+
 REPORT = "report.html"
 TIME_LIMIT_ERROR = "time limit"  # extra_data.batch.error of a submission the batch killed
 TOP_MESSAGES = 15
@@ -62,15 +64,6 @@ def _error(results):
     return _batch(results).get("error") or _extra(results).get("error") or ""
 
 
-def _check(test):
-    return (test.get("extra_data") or {}).get("check") or test["name"]
-
-
-def _number_key(number):
-    """'1.10' after '1.9': dotted numbers compared part by part."""
-    return [(0, int(p)) if p.isdigit() else (1, p) for p in str(number).split(".")]
-
-
 def max_total(graded):
     """The assignment's total points: the largest sum of max_score any student's results hold."""
     return max((sum(t["max_score"] for t in r.results["tests"]) for r in graded), default=0)
@@ -85,11 +78,11 @@ def check_rows(graded):
     seen, failed, ran = {}, Counter(), Counter()
     for record in graded:
         for test in record.results["tests"]:
-            check = _check(test)
+            check = results_mod.check_id(test)
             seen.setdefault(check, (str(test.get("number", "")), test["name"], test["max_score"]))
             ran[check] += 1
             failed[check] += test["score"] < test["max_score"]
-    order = sorted(seen, key=lambda c: (_number_key(seen[c][0]), c))
+    order = sorted(seen, key=lambda c: (results_mod.number_key(seen[c][0]), c))
     return [(*seen[c], failed[c], ran[c]) for c in order]
 
 

@@ -84,13 +84,13 @@ def run_checks(student, reference, run_notebook, log, skip_notebook=False, watch
                            not_submitted=NOT_SUBMITTED if layers_not_submitted else "")
     if watchdog is not None:
         watchdog.plugin, watchdog.phase = plugin, "running the checks"
-    # Only our plugin: none that happens to be installed, none a submission names.
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     args = [CHECKS_DIR, "--rootdir", CHECKS_DIR, "-c", os.devnull, "--noconftest",
             "-p", "no:cacheprovider", "-q", "-o", "addopts="]
     if skip_notebook:
         args += ["--ignore", os.path.join(CHECKS_DIR, "test_notebook.py")]
-    with contextlib.redirect_stdout(io.StringIO()) as out:
+    # Only our plugin: none that happens to be installed, none a submission names.
+    # pytest reads this switch from the environment alone; it is set for the call.
+    with contextlib.redirect_stdout(io.StringIO()) as out, _environment(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"):
         code = pytest.main(args, plugins=[plugin])
     log.write(out.getvalue())
     if plugin.sandbox_broken:
@@ -99,6 +99,21 @@ def run_checks(student, reference, run_notebook, log, skip_notebook=False, watch
         raise RuntimeError(f"pytest could not run the checks (exit code {int(code)}):\n"
                            f"{out.getvalue()[-3000:]}")
     return plugin.results, plugin.notebook_result
+
+
+@contextlib.contextmanager
+def _environment(**values):
+    """Set environment variables for the duration of a `with`, then restore them."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _cell_timing(notebook):
@@ -133,7 +148,7 @@ def _hidden(real_data):
             real_data, os.path.join(real_data, "test_batch")]
 
 
-def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_only=False):
+def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_only=False, cores=None):
     """Claim the sandbox in `workdir`, lay it out, run the checks; returns (checks, NotebookResult or None)."""
     real_data = cifar10_dir()
     timing = extra.setdefault("timing", {})
@@ -152,9 +167,8 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_o
         timing["student folder and data"] = time.monotonic() - began
         student = WorkerRunner(sandbox, worker_main, worker_log)
         notebook_path = os.path.join(sub.root, NOTEBOOK) if NOTEBOOK in sub.used else None
-        os.environ["CIFAR10_DIR"] = real_data  # for the grader's own accuracy measurements
         # The notebook starts now, in a thread of its own: it runs while the layer checks do.
-        pending = None if skip_notebook else NotebookRun(notebook_path, sandbox, worker_log)
+        pending = None if skip_notebook else NotebookRun(notebook_path, sandbox, worker_log, real_data, cores)
 
         def notebook(layers_failed):
             watchdog.phase = "running the notebook"
@@ -185,13 +199,14 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_o
 
 
 def grade(submission_path, results_path=None, log=None, skip_notebook=False, notebook_only=False,
-          notes=()):
+          notes=(), cores=None):
     """Grade the folder `submission_path`; return the results dict (and write it if asked).
 
     skip_notebook: run the layer checks only, not the notebook's.
     notebook_only: the notebook was uploaded without layer files (grader/upload.py):
     it runs on the reference's layers, and the layer checks score 0.
     notes: sentences for the student put before the output (what the intake did).
+    cores: how many cores this grading may use (a batch's share; default all of its CPU set).
 
     Whatever happens, a valid results dict comes back and is written last, by
     this process: a grader failure scores 0 with a message rather than leaving
@@ -211,7 +226,7 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False, not
         workdir = tempfile.mkdtemp(prefix="grader-")
         try:
             checks, notebook = _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog,
-                                              notebook_only)
+                                              notebook_only, cores)
         finally:
             watchdog.phase = "cleaning up after student code"
             remove_tree(workdir)

@@ -135,7 +135,17 @@ class GradingPlugin:
             score = weight if fraction is None else weight * fraction
             output = report.feedback()
         else:
-            score = 0.0
+            # Parts credited before the check stopped keep their credit; what stopped it
+            # counts as one more part that failed (an assertion with no parts: all of it).
+            recorded = getattr(call.excinfo.value, "recorded", False)
+            if recorded and report.parts:
+                fraction = report.fraction()
+            elif report.parts:
+                report.part("the rest of the check", False)
+                fraction = report.fraction()
+            else:
+                fraction = 0.0
+            score = weight * fraction
             output = "\n".join(filter(None, [report.feedback(), _explain(call.excinfo)]))
         return CheckResult(
             check=item.name.removeprefix("test_"), name=_title(item),

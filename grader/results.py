@@ -8,16 +8,21 @@ import os
 import tempfile
 
 
-def _number_key(number):
+def number_key(number):
     """'1.10' after '1.9': compare dotted numbers part by part (a part that is not a
     number, or a missing number, sorts after the numbers instead of raising TypeError)."""
     return [(0, int(p)) if p.isdigit() else (1, p) for p in str(number).split(".")]
 
 
+def check_id(test):
+    """A results.json test's check id (its extra_data), else its name."""
+    return (test.get("extra_data") or {}).get("check") or test["name"]
+
+
 def build(check_results, output, execution_time, extra_data=None):
     """The results dict for a list of plugin.CheckResult, in a stable order."""
     tests = []
-    for r in sorted(check_results, key=lambda r: (_number_key(r.number), r.check)):
+    for r in sorted(check_results, key=lambda r: (number_key(r.number), r.check)):
         tests.append({
             "name": r.name,
             "number": r.number,
@@ -56,6 +61,19 @@ def write(results, path):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def feedback(results):
+    """What the student reads, as plain text: the output, the table, then why each check
+    that lost points did."""
+    parts = [results.get("output", "")]
+    if results.get("tests"):
+        parts.append(table(results))
+    for test in results.get("tests", []):
+        if test["score"] < test["max_score"] and test.get("output"):
+            parts.append(f"{test.get('number', '')} {test['name']}:\n  "
+                         + test["output"].replace("\n", "\n  "))
+    return "\n\n".join(p for p in parts if p) + "\n"
 
 
 def table(results):

@@ -11,15 +11,10 @@ from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE = os.path.join(ROOT, "reference")
-WORKER_FILES = ("main.py", "probes.py", "wire.py")
+WORKER_FILES = ("main.py", "probes.py", "wire.py")   # and surface.py, beside them
 
-STUDENT_LAYER_FILES = ("layers/linear.py", "layers/relu.py", "layers/softmax.py",
-                       "layers/loss_func.py")
-NOTEBOOK = "classification_nn.ipynb"
-STUDENT_FILES = STUDENT_LAYER_FILES + (NOTEBOOK,)
-SCAFFOLD_DIRS = ("layers", "utils")
-# Folders never worth listing as "ignored".
-NOISE = {"__pycache__", ".ipynb_checkpoints", ".git", "__MACOSX", ".DS_Store"}
+# The graded surface (surface.py): which files are the student's, folders never worth listing.
+from .surface import NOISE, NOTEBOOK, SCAFFOLD_DIRS, STUDENT_FILES, STUDENT_LAYER_FILES  # noqa: F401
 @dataclass
 class Submission:
     """Where the student's files are, and which of them the grader uses."""
@@ -147,4 +142,5 @@ def build_workdir(sub, sandbox):
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker")
     for name in WORKER_FILES:
         shutil.copyfile(os.path.join(here, name), os.path.join(sandbox.worker, name))
+    shutil.copyfile(os.path.join(os.path.dirname(here), "surface.py"), os.path.join(sandbox.worker, "surface.py"))
     return os.path.join(sandbox.worker, "main.py")

@@ -16,8 +16,7 @@ KEEP_SUFFIXES = (".py", ".ipynb")
 MAX_MEMBERS = 20_000             # entries in the whole zip, kept or not
 MAX_FILE_BYTES = 64 * 1024 ** 2  # one file: a notebook full of plots is a few MB
 MAX_TOTAL_BYTES = 256 * 1024 ** 2
-# Folders that archivers add and nobody means to submit.
-NOISE_DIRS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"}
+from .surface import NOISE as NOISE_DIRS  # folders that archivers add and nobody means to submit
 
 
 class UnsafeArchive(Exception):

@@ -17,7 +17,6 @@ import time
 from . import intake
 from . import results as results_mod
 from .grade import grade
-from .sandbox import SandboxRefused  # noqa: F401 (grade() turns it into results)
 
 # How `python -m grader` ends (the README lists them).
 EXIT = {
@@ -31,7 +30,7 @@ NO_LAYERS_NOTE = ("You uploaded the notebook without layers/, so the layer check
                   "ran on the course's reference layers in place of yours.")
 
 
-def grade_upload(path, results_path=None, log=None, skip_notebook=False):
+def grade_upload(path, results_path=None, log=None, skip_notebook=False, cores=None):
     """(results dict, status) for the upload at `path` (a folder or a .zip)."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="upload-") as scratch:
@@ -47,5 +46,5 @@ def grade_upload(path, results_path=None, log=None, skip_notebook=False):
         if upload.notebook_only:
             notes.append(NO_LAYERS_NOTE)
         results = grade(upload.folder, results_path, log=log, skip_notebook=skip_notebook,
-                        notebook_only=upload.notebook_only, notes=notes)
+                        notebook_only=upload.notebook_only, notes=notes, cores=cores)
     return results, (results.get("extra_data") or {}).get("status", "graded")

@@ -1,14 +1,6 @@
-"""Shared test set-up: the reference is importable as the course's top-level
-`layers` and `utils` packages, and CIFAR-10 is found through $CIFAR10_DIR."""
-import os
-import sys
-
+"""Shared test set-up: CIFAR-10 is found through $CIFAR10_DIR. (pyproject.toml's
+`pythonpath` makes the reference importable as the course's `layers` and `utils`.)"""
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REFERENCE = os.path.join(ROOT, "reference")
-if REFERENCE not in sys.path:
-    sys.path.insert(0, REFERENCE)
 
 
 @pytest.fixture(scope="session")

@@ -24,13 +24,10 @@ import pytest
 from gradescope_schema import validate
 from grading import ROOT, copy_reference
 
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from grader.batch import finished  # noqa: E402
-from grader import export  # noqa: E402
-from tests.corpus.bugs import BUGS  # noqa: E402
-from tests.corpus.build import build_submission  # noqa: E402
+from grader.batch import finished
+from grader import export
+from tests.corpus.bugs import BUGS
+from tests.corpus.build import build_submission
 
 TIMEOUT = 15  # seconds per submission; the others take about 3
 HANG = "\ndef _hang(self, x):\n    while True:\n        pass\nReLU.forward = _hang\n"
@@ -60,7 +57,7 @@ def counting_python(folder):
     """(an interpreter that logs the submission each grading is for, then is this Python; the log)."""
     log = folder / "invocations.txt"
     wrapper = folder / "python"
-    # Called as: python -m gradescope.autograde SUBMISSION --results ...
+    # Called as: python -m grader SUBMISSION --cores N --results ...
     wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$3" >> "{log}"\nexec "{sys.executable}" "$@"\n')
     wrapper.chmod(0o755)
     return wrapper, log

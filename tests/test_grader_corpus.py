@@ -6,18 +6,14 @@ must score full marks. Run with -s to see the table; it is also written to
 corpus_report.txt in the test's temporary folder.
 """
 import os
-import sys
 import time
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from tests.corpus.bugs import ALL, BUGS, EQUIVALENT, KNOWN_GRADER_ISSUES, Bug  # noqa: E402
-from tests.corpus.build import REFERENCE, StalePatch, build_submission, patched  # noqa: E402
-from tests.corpus.report import GRADED_FILES, format_table, grade_corpus, summary  # noqa: E402
+from tests.corpus.bugs import ALL, BUGS, EQUIVALENT, KNOWN_GRADER_ISSUES, Bug
+from tests.corpus.build import REFERENCE, StalePatch, build_submission, patched
+from tests.corpus.report import GRADED_FILES, format_table, grade_corpus, summary
 
 
 @pytest.fixture(scope="module")

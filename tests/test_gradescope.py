@@ -26,10 +26,7 @@ from packaging.requirements import Requirement
 from gradescope_schema import validate
 from grading import ROOT, copy_reference, scores
 
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from gradescope import build, requirements  # noqa: E402
+from gradescope import build, requirements
 
 SCRIPTS = ("setup.sh", "run_autograder")
 # Folders setup.sh creates itself; everything else the scripts name is in the zip.

@@ -1,18 +1,14 @@
 """Taking a student's upload apart (grader/intake.py, grader/unpack.py): safe
 unzipping, finding the submission, recognising the notebook alone."""
 import os
-import sys
 import zipfile
 
 import pytest
 
-from grading import ROOT, copy_reference
+from grading import copy_reference
 
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from grader import intake, unpack  # noqa: E402
-from grader.upload import grade_upload  # noqa: E402
+from grader import intake, unpack
+from grader.upload import grade_upload
 
 NOTEBOOK = "classification_nn.ipynb"
 

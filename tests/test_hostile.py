@@ -23,14 +23,10 @@ import time
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from tests.hostile.attacks import (ATTACKS, BY_NAME, KNOWN_HOLES, NOTEBOOK_CHECKS,  # noqa: E402
+from tests.hostile.attacks import (ATTACKS, BY_NAME, KNOWN_HOLES, NOTEBOOK_CHECKS,
                                    Context, build)
-from tests.hostile.report import POSTCONDITIONS, format_table, grade_all, user_switch  # noqa: E402
-from tests.corpus.bugs import CHECKS  # noqa: E402
+from tests.hostile.report import POSTCONDITIONS, format_table, grade_all, user_switch
+from tests.corpus.bugs import CHECKS
 
 SWITCH, WHY_NO_SWITCH = user_switch()
 

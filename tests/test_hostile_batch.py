@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 
-import nbformat
 import pytest
 
 from grading import ROOT, copy_reference
@@ -41,8 +40,8 @@ def test_attackers_in_a_batch_reach_nothing_and_a_classmate_scores_100(tmp_path)
     klass.mkdir()
     alice = copy_reference(klass / "alice")
     shutil.copy(os.path.join(ROOT, "notebooks", "classification_nn.ipynb"), alice)
-    mallory = _attack("reads_classmates", klass / "mallory")
-    trudy = _attack("plants_links_where_the_grader_looks", klass / "trudy")
+    _attack("reads_classmates", klass / "mallory")
+    _attack("plants_links_where_the_grader_looks", klass / "trudy")
     scratch = tempfile.mkdtemp(prefix="batch-hostile-")
     os.chmod(scratch, 0o711)
     out = tmp_path / "out"
@@ -63,8 +62,8 @@ def test_attackers_in_a_batch_reach_nothing_and_a_classmate_scores_100(tmp_path)
     assert float(rows["trudy"][total]) == 60, (out / "trudy" / "feedback.txt").read_text()
     log = (out / "mallory" / "grader.log").read_text(errors="replace")
     reached = [line for line in log.splitlines()
-               if line.startswith("HOSTILE_EVIDENCE classmates: ") and (" read " in line or " sent " in line)]
+               if line.startswith("ATTACK_EVIDENCE classmates: ") and (" read " in line or " sent " in line)]
     assert not reached, reached
-    assert "HOSTILE_EVIDENCE background: looked" in log, "the hunt did not run"
+    assert "ATTACK_EVIDENCE background: looked" in log, "the hunt did not run"
     for folder in site.getsitepackages():
         assert not os.path.lexists(os.path.join(folder, "zz_hostile_root.pth"))

@@ -238,6 +238,7 @@ def test_an_interpreter_the_sandbox_user_cannot_run_refuses_to_grade(tmp_path):
         proc = subprocess.run([python, "-m", "grader", str(submission), "--results",
                                str(tmp_path / "results.json"), "--skip-notebook"],
                               cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 3, proc.stderr[-2000:]  # misconfigured: nothing ran
         results = json.loads((tmp_path / "results.json").read_text())
     finally:
         shutil.rmtree(private, ignore_errors=True)
@@ -259,6 +260,7 @@ def test_without_namespaces_and_landlock_readable_grader_files_refuse(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "GRADER_SANDBOX_NAMESPACES": "off",
                                "GRADER_SANDBOX_LANDLOCK": "off"})
+    assert proc.returncode == 3, proc.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["score"] == 0 and results["tests"] == []
     assert "could read" in results["output"] and "chmod" in results["output"], results["output"]

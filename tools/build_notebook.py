@@ -26,7 +26,9 @@ OUTPUT = ROOT / "notebooks" / "classification_nn.ipynb"
 # The hyperparameter search's choice (scripts/reference_hyperparams.py, whose
 # BEST_NET_HYPERPARAMS and BATCH_SIZE tests/test_notebook.py compares with these).
 BEST_NET_HYPERPARAMS = "[0.1, 0.002, 120, 80]"
-BATCH_SIZE = 200
+# The notebook's data and training, as the grader reads and repeats them.
+from grader.surface import BATCH_SIZE, SUBSETS, VALIDATE_INTERVAL  # noqa: E402
+TRAIN, VAL, TEST = SUBSETS["subset_train"], SUBSETS["subset_val"], SUBSETS["subset_test"]
 
 
 def markdown(text, *tags):
@@ -67,16 +69,16 @@ from utils.budget import check as check_budget
 
 %matplotlib inline
 plt.rcParams["figure.figsize"] = (10.0, 8.0)"""),
-    markdown("""\
+    markdown(f"""\
 ## Load CIFAR-10
 
 `get_cifar10_data` reads CIFAR-10 from `$CIFAR10_DIR`, or else from
 `datasets/cifar-10/cifar-10-batches-py` (`python -m utils.download_cifar10` puts
 it there). Each image is a row of 3072 pixel values in [0, 1]: the 1024 red
-values, then the green, then the blue. We use 5000 training, 250 validation
-and 500 test images."""),
-    code("""\
-data = get_cifar10_data(subset_train=5000, subset_val=250, subset_test=500)
+values, then the green, then the blue. We use {TRAIN} training, {VAL} validation
+and {TEST} test images."""),
+    code(f"""\
+data = get_cifar10_data(subset_train={TRAIN}, subset_val={VAL}, subset_test={TEST})
 x_train, y_train = data["x_train"], data["y_train"]
 x_val, y_val = data["x_val"], data["y_val"]
 x_test, y_test = data["x_test"], data["y_test"]
@@ -121,7 +123,7 @@ np.random.seed(0)
 net = init_model(hidden_size=100)
 optimizer = SGD(net, lr=0.1, weight_decay=1e-3)
 trainer = Trainer(dataset, optimizer, net, CrossEntropyLoss(), epoch=30,
-                  batch_size=batch_size, validate_interval=3)
+                  batch_size=batch_size, validate_interval={VALIDATE_INTERVAL})
 loss_history, val_accuracies = trainer.train()"""),
     code("""\
 train_accuracy = get_classification_accuracy(net.predict(x_train), y_train)
@@ -202,16 +204,16 @@ hidden_size]`: the cell after yours trains `best_net` with exactly these values
 # notebook (scripts/search_hyperparams.py in the course repository).
 best_net_hyperparams = {BEST_NET_HYPERPARAMS}
 # END SOLUTION""", "grader:best_hyperparams"),
-    code("""\
+    code(f"""\
 lr, weight_decay, epoch, hidden_size = best_net_hyperparams
 check_budget(best_net_hyperparams)  # the grader stops a longer training: this says first
 np.random.seed(0)
 best_net = init_model(hidden_size)
 best_trainer = Trainer(dataset, SGD(best_net, lr, weight_decay), best_net, CrossEntropyLoss(),
-                       epoch=epoch, batch_size=batch_size, validate_interval=3)
+                       epoch=epoch, batch_size=batch_size, validate_interval={VALIDATE_INTERVAL})
 best_trainer.train()
 best_val_accuracy = get_classification_accuracy(best_net.predict(x_val), y_val)
-print(f"Validation accuracy of best_net: {best_val_accuracy:.3f}")""", "grader:best_net"),
+print(f"Validation accuracy of best_net: {{best_val_accuracy:.3f}}")""", "grader:best_net"),
     markdown("""\
 ## Test accuracy
 

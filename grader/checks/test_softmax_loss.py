@@ -5,6 +5,7 @@ from grader import config, gradient
 from grader.checks.cases import ACTIVATION_SHAPES, logits_case
 from grader.checks.helpers import run_student, same_as_reference
 from grader.compare import describe_mismatch
+from grader.runners import StudentError, WorkerFailure
 
 # Logits this large overflow exp() unless each row's max is subtracted first
 # (the course asks for that). Softmax's own check may give exact zeros
@@ -133,16 +134,12 @@ def test_softmax_loss_backward(student, reference, report):
                     "(probs - onehot(y)) / N, the gradient w.r.t. the logits, and "
                     "Softmax.backward passes it through unchanged.")
     report.part("dlogits", problem is None, problem or "")
-    if problem:
+    if problem:  # feedback only (see helpers.numeric_note): the student's own gradient check
         case = logits_case(99, 3, 4)
-        numeric_ref = gradient.softmax_loss_gradient(reference, **case)
-        assert describe_mismatch("ref", reference.run("softmax_loss", **case)["dlogits"],
-                                 numeric_ref, config.NUMERIC_RTOL) is None, \
-            "grader self-check: the reference fails its own gradient check"
         try:
             got = student.run("softmax_loss", **case)["dlogits"]
             numeric = gradient.softmax_loss_gradient(student, **case)
-        except Exception:
+        except (StudentError, WorkerFailure, ValueError, KeyError):
             return
         mismatch = describe_mismatch("your gradient", got, numeric, config.NUMERIC_RTOL)
         if mismatch:

@@ -9,8 +9,7 @@ from layers.softmax import Softmax
 from utils.data_processing import get_cifar10_data
 from utils.evaluation import get_classification_accuracy
 
-# The notebook's subsets: the accuracies the assignment's targets refer to.
-SUBSETS = {"subset_train": 5000, "subset_val": 250, "subset_test": 500}
+from ..surface import SUBSETS  # the notebook's subsets: what the assignment's targets refer to
 
 
 class ArchitectureError(ValueError):
@@ -51,15 +50,16 @@ def network(pairs):
     return Sequential(modules)
 
 
-@functools.lru_cache(maxsize=1)
-def dataset():
-    """The notebook's subsets with their true labels (read here, never in the worker)."""
-    return get_cifar10_data(**SUBSETS)
+@functools.lru_cache(maxsize=2)
+def dataset(data_dir):
+    """The notebook's subsets with their true labels, from the real CIFAR-10 folder
+    `data_dir` (read here, never in the sandbox); loaded once per process."""
+    return get_cifar10_data(data_dir, **SUBSETS)
 
 
-def accuracies(pairs):
+def accuracies(pairs, data_dir):
     """{'train', 'validation', 'test'}: accuracy of the network on the notebook's subsets."""
-    data, net = dataset(), network(pairs)
+    data, net = dataset(data_dir), network(pairs)
     return {name: get_classification_accuracy(net.predict(data[f"x_{split}"]), data[f"y_{split}"])
             for name, split in (("train", "train"), ("validation", "val"), ("test", "test"))}
 

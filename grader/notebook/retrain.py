@@ -1,6 +1,6 @@
 """The grader's own best_net: trained from best_net_hyperparams with the reference layers.
 
-    retrain = Retrain.start([lr, weight_decay, epoch, hidden_size], seed=0)
+    retrain = Retrain.start([lr, weight_decay, epoch, hidden_size], seed=0, data_dir=real_cifar10)
     ...                                   # runs beside the notebook, in a process of its own
     pairs = retrain.result(timeout)       # [(w1, b1), (w2, b2)] or raises RetrainFailed
 
@@ -26,7 +26,7 @@ import time
 
 from ..worker import wire
 
-BATCH_SIZE = 200   # the template's best_net cell; batch size is not a hyperparameter of the course's
+from ..surface import BATCH_SIZE, VALIDATE_INTERVAL  # the template's best_net cell
 
 
 class RetrainFailed(Exception):
@@ -40,11 +40,12 @@ class Retrain:
         self._result = None
 
     @classmethod
-    def start(cls, hyperparams, seed, threads=1):
-        """Start training in a child process with `threads` BLAS threads."""
+    def start(cls, hyperparams, seed, data_dir, threads=1):
+        """Start training on the real CIFAR-10 in `data_dir`, in a child process with `threads` BLAS threads."""
         env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
                "MKL_NUM_THREADS": str(threads)}
-        args = json.dumps({"hyperparams": list(hyperparams), "seed": seed, "batch_size": BATCH_SIZE})
+        args = json.dumps({"hyperparams": list(hyperparams), "seed": seed, "batch_size": BATCH_SIZE,
+                           "data_dir": data_dir})
         proc = subprocess.Popen([sys.executable, "-m", "grader.notebook.retrain", args],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                 cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -72,7 +73,7 @@ class Retrain:
             self.proc.wait()
 
 
-def train(hyperparams, seed, batch_size=BATCH_SIZE):
+def train(hyperparams, seed, data_dir, batch_size=BATCH_SIZE):
     """best_net as the template's cell trains it, with the reference layers: {w0, b0, w2, b2}."""
     import numpy as np
     from layers.linear import Linear
@@ -87,14 +88,14 @@ def train(hyperparams, seed, batch_size=BATCH_SIZE):
     from .evaluate import dataset
 
     lr, weight_decay, epoch, hidden = hyperparams
-    data = dataset()
+    data = dataset(data_dir)
     loader = DataLoader(data["x_train"], data["y_train"], data["x_val"], data["y_val"],
                         data["x_test"], data["y_test"])
     np.random.seed(int(seed))
     net = Sequential([Linear(3072, int(hidden)), ReLU(), Linear(int(hidden), 10), Softmax()])
     with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints; stdout carries the answer
         Trainer(loader, SGD(net, lr, weight_decay), net, CrossEntropyLoss(), epoch=int(epoch),
-                batch_size=batch_size, validate_interval=3).train()
+                batch_size=batch_size, validate_interval=VALIDATE_INTERVAL).train()
     first, second = net._modules[0], net._modules[2]
     return {"w0": first.w, "b0": first.b, "w2": second.w, "b2": second.b}
 
@@ -104,7 +105,8 @@ def main(argv):
     args = json.loads(argv[0])
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr
-    stdout.write(wire.encode({}, train(args["hyperparams"], args["seed"], args["batch_size"])))
+    stdout.write(wire.encode({}, train(args["hyperparams"], args["seed"], args["data_dir"],
+                                       args["batch_size"])))
     stdout.flush()
 
 

@@ -119,8 +119,8 @@ class _Retrainer:
     """Starts the grader's own training once best_net_hyperparams is known (and restarts
     it if they change), beside the notebook when allowed."""
 
-    def __init__(self, seed, alongside):
-        self.seed, self.alongside = seed, alongside
+    def __init__(self, seed, alongside, data_dir):
+        self.seed, self.alongside, self.data_dir = seed, alongside, data_dir
         self.current = None
 
     def offer(self, extracted):
@@ -131,13 +131,13 @@ class _Retrainer:
             return
         if self.current is not None:
             self.current.stop()
-        self.current = Retrain.start(values, self.seed)
+        self.current = Retrain.start(values, self.seed, self.data_dir)
 
     def result(self, values, timeout):
         if self.current is None or self.current.hyperparams != values:
             if self.current is not None:
                 self.current.stop()
-            self.current = Retrain.start(values, self.seed)
+            self.current = Retrain.start(values, self.seed, self.data_dir)
         return self.current.result(timeout)
 
     def stop(self):
@@ -145,10 +145,9 @@ class _Retrainer:
             self.current.stop()
 
 
-def cores_free():
-    """Cores this grading may use: those of its CPU set, shared among a batch's gradings."""
-    cores = len(os.sched_getaffinity(0))
-    return max(1, cores // max(1, int(os.environ.get("GRADER_JOBS", "1"))))
+def cores_available():
+    """The cores of this process's CPU set."""
+    return len(os.sched_getaffinity(0))
 
 
 class NotebookRun:
@@ -162,8 +161,12 @@ class NotebookRun:
     code never had access to); the kernel runs with sandbox.home as its folder.
     """
 
-    def __init__(self, notebook_path, sandbox, log):
+    def __init__(self, notebook_path, sandbox, log, data_dir, cores=None):
+        """data_dir: the real CIFAR-10 folder, for the grader's own measurements; cores:
+        how many this grading may use (a batch's share; default all of the CPU set)."""
         self.notebook_path, self.sandbox, self.log = notebook_path, sandbox, log
+        self.data_dir = data_dir
+        self.cores = max(1, cores or cores_available())
         self.result, self.seed, self.error = None, None, None
         self.started = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="notebook", daemon=True)
@@ -192,9 +195,9 @@ class NotebookRun:
         speed = cost.speed()
         result.timing["calibration"] = time.monotonic() - began
         limits = NotebookLimits(result.best_net_cell, speed)
-        cores = cores_free()
+        cores = self.cores
         alongside = cores >= config.RETRAIN_ALONGSIDE_CORES
-        retrainer = _Retrainer(0 if self.seed is None else self.seed, alongside)
+        retrainer = _Retrainer(0 if self.seed is None else self.seed, alongside, self.data_dir)
         # BLAS threads: the grading's cores, less one for the grader's own training beside it.
         threads = str(max(1, cores - 1) if alongside else cores)
         env = self.sandbox.env(OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
@@ -204,14 +207,14 @@ class NotebookRun:
                 nb, self.sandbox, total_timeout=config.NOTEBOOK_TIMEOUT, log=self.log, limits=limits,
                 env=env, on_extract=retrainer.offer if alongside else None)
             result.timing["notebook"] = time.monotonic() - began
-            _read_best_net(result, execution)
+            _read_best_net(result, execution, self.data_dir)
             _read_hyperparams(result, execution)
             result.stopped_by_grader = _stopped(result, execution)
             if result.hyperparams is not None and result.advice.fits:
                 began = time.monotonic()
                 try:
                     pairs = retrainer.result(result.hyperparams, best_net_limit(speed))
-                    result.retrain = evaluate.accuracies(pairs)
+                    result.retrain = evaluate.accuracies(pairs, self.data_dir)
                 except RetrainFailed as exc:
                     result.retrain_problem = str(exc)
                 result.timing["waiting for the grader's training"] = time.monotonic() - began
@@ -238,12 +241,12 @@ class NotebookRun:
         self._thread.join(timeout)
 
 
-def run(notebook_path, sandbox, log, layers_failed=()):
+def run(notebook_path, sandbox, log, data_dir, layers_failed=()):
     """Execute the submitted notebook in `sandbox` and gather what the notebook checks need."""
-    return NotebookRun(notebook_path, sandbox, log).finish(layers_failed)
+    return NotebookRun(notebook_path, sandbox, log, data_dir).finish(layers_failed)
 
 
-def _read_best_net(result, execution):
+def _read_best_net(result, execution, data_dir):
     """The notebook's best_net, measured on the grader's labels, or why not."""
     extracted = execution.extracted
     if not extracted:
@@ -264,7 +267,7 @@ def _read_best_net(result, execution):
     if not evaluate.finite(result.pairs):
         result.pairs, result.problem = None, "best_net's weights contain NaN or inf (training diverged)"
         return
-    result.accuracy = evaluate.accuracies(result.pairs)
+    result.accuracy = evaluate.accuracies(result.pairs, data_dir)
 
 
 def _cell_error(result, execution):

@@ -12,12 +12,12 @@ import importlib
 
 import numpy as np
 
-LAYER_MODULES = {
-    "Linear": "layers.linear",
-    "ReLU": "layers.relu",
-    "Softmax": "layers.softmax",
-    "CrossEntropyLoss": "layers.loss_func",
-}
+try:
+    from grader import surface  # in the grader (the reference side)
+except ImportError:
+    import surface  # in the worker: a copy of grader/surface.py beside this file
+
+LAYER_MODULES = {layer: surface.module_of(layer) for layer in surface.LAYERS}
 
 _phase = [None]
 

@@ -37,7 +37,6 @@ import json
 import os
 import shutil
 import struct
-import sys
 import zlib
 from dataclasses import dataclass, field
 
@@ -115,7 +114,7 @@ class Context:
         """The lines an attack recorded as `name` (see RECORD): from the grader's log
         once grading is over, and from its private worker.log while it runs."""
         import glob
-        prefix = f"HOSTILE_EVIDENCE {name}: "
+        prefix = f"ATTACK_EVIDENCE {name}: "
         lines = []
         for path in [self.log] + glob.glob(os.path.join(self.tmp, "grader-*", "private", "worker.log")):
             try:
@@ -224,7 +223,7 @@ RECORD = '''
 def _hostile_record(name, line):
     import os as _os
     try:
-        _os.write(2, f"HOSTILE_EVIDENCE {name}: {line}".replace("\\n", " ").encode()[:500] + b"\\n")
+        _os.write(2, f"ATTACK_EVIDENCE {name}: {line}".replace("\\n", " ").encode()[:500] + b"\\n")
     except OSError:
         pass
 '''
@@ -444,7 +443,7 @@ while time.time() < end:
     except OSError as exc:
         line = f"denied: {exc!r}"
     if line != last:  # evidence on stderr (the grader's log): each change once
-        os.write(2, f"HOSTILE_EVIDENCE writes: {line}\\n".encode())
+        os.write(2, f"ATTACK_EVIDENCE writes: {line}\\n".encode())
         last = line
     time.sleep(0.05)
 '''
@@ -888,7 +887,7 @@ while time.time() < end:
                 line = f"killed worker {entry}"
             except OSError as exc:
                 line = f"denied {entry}: {exc!r}"
-            os.write(2, f"HOSTILE_EVIDENCE killed: {line}\\n".encode())
+            os.write(2, f"ATTACK_EVIDENCE killed: {line}\\n".encode())
     time.sleep(0.05)
 '''
 _CROSS_KILL_START = detached(CROSS_KILLER, once="hostile-killer-started",
@@ -904,8 +903,6 @@ def CROSS_KILL(ctx):
 # Notebooks, built with tests/test_grade_notebook.py's helpers.
 
 def _notebook_helpers():
-    if TESTS not in sys.path:
-        sys.path.insert(0, TESTS)
     import test_grade_notebook
     return test_grade_notebook
 
@@ -934,7 +931,7 @@ try:
 except OSError as exc:
     _test_labels = _labels(os.path.join(os.environ["CIFAR10_DIR"], "test_batch"))
     _source = f"the kernel's copy (real folder: {exc!r})"
-os.write(2, f"HOSTILE_EVIDENCE labels: {_source}\\n".encode())
+os.write(2, f"ATTACK_EVIDENCE labels: {_source}\\n".encode())
 '''
 CLAIM_FULL_MARKS = READ_LABELS + '''
 print(f"Test accuracy of best_net: {get_classification_accuracy(_test_labels[:500], _test_labels[:500]):.3f}")
@@ -952,7 +949,7 @@ best_net._modules[2].w, best_net._modules[2].b = _w2, np.zeros(10)
 NOTEBOOK_WRITER = detached(WRITER.replace("WRITER_DELAY", "0"))
 FORGE_EXTRACTION = '''
 import json, os
-os.write(2, b"HOSTILE_EVIDENCE runs: the notebook ran\\n")
+os.write(2, b"ATTACK_EVIDENCE runs: the notebook ran\\n")
 _dump, _dumps = json.dump, json.dumps
 
 
@@ -1039,7 +1036,7 @@ def _abuse():
                     pass
         time.sleep(0.2)
 threading.Thread(target=_abuse, daemon=True).start()
-os.write(2, f"HOSTILE_EVIDENCE channel: found {_paths}\\n".encode())
+os.write(2, f"ATTACK_EVIDENCE channel: found {_paths}\\n".encode())
 """
 
 # Class 2: a classmate graded at the same time. Look for other gradings'
@@ -1072,7 +1069,7 @@ while time.time() < _end and not any("connection" in p or p.endswith(".py") for 
     _seen.update(_look())
     time.sleep(0.5)
 for _path in sorted(_seen):
-    os.write(2, f"HOSTILE_EVIDENCE classmates: read {_path}\\n".encode())
+    os.write(2, f"ATTACK_EVIDENCE classmates: read {_path}\\n".encode())
 _keys = []
 for _path, _data in _seen.items():
     try:
@@ -1090,10 +1087,10 @@ try:
             Session(key=_key.encode()).send(_sock, "execute_request", {
                 "code": "best_net = None", "silent": False, "store_history": False,
                 "user_expressions": {}, "allow_stdin": False, "stop_on_error": False})
-            os.write(2, f"HOSTILE_EVIDENCE classmates: sent code to {_path}\\n".encode())
+            os.write(2, f"ATTACK_EVIDENCE classmates: sent code to {_path}\\n".encode())
 except Exception as _exc:
-    os.write(2, f"HOSTILE_EVIDENCE classmates: zmq: {_exc!r}\\n".encode())
-os.write(2, f"HOSTILE_EVIDENCE background: looked ({len(_seen)} found)\\n".encode())
+    os.write(2, f"ATTACK_EVIDENCE classmates: zmq: {_exc!r}\\n".encode())
+os.write(2, f"ATTACK_EVIDENCE background: looked ({len(_seen)} found)\\n".encode())
 """
 
 # Class 3: a file on the machine that is readable by every user: another copy

@@ -1,12 +1,8 @@
 """scripts/calibrate.py: the share of seeds over each threshold, on accuracies made here."""
 import os
-import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from scripts import calibrate  # noqa: E402
+from scripts import calibrate
 
 # {seed: (train, validation, test)} around the thresholds (validation 0.40, test 0.35);
 # a value equal to a threshold is not over it, as in the grader's checks.

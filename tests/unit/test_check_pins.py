@@ -5,14 +5,10 @@ Requires-Python ">=3.11" (it compares 3.11.0 only); this check must not.
 """
 import importlib.metadata
 import os
-import sys
 from types import SimpleNamespace
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from scripts import check_pins  # noqa: E402
+from scripts import check_pins
 
 
 def info(major, minor, micro, level="final", serial=0):

@@ -8,17 +8,13 @@ import io
 import json
 import os
 import re
-import sys
 
 import pytest
 from matplotlib import image as mpimg
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from grader import class_report  # noqa: E402
-from grader.class_report import Record  # noqa: E402
+from grader import class_report
+from grader.class_report import Record
 
 # (number, check id, name, max score): a slice of the real checks, out of order
 # on purpose, with a 1.10 that must sort after 1.9.

@@ -103,3 +103,23 @@ def test_a_forward_returning_too_few_variants_raises_value_error():
     x = np.array([[0.5, -0.5]])
     with pytest.raises(ValueError, match="ReLU.forward gave outputs"):
         gradient.layer_gradients(TooFew(), "ReLU", np.ones((1, 2)), x=x)
+
+
+def test_the_reference_passes_the_numerical_checks_on_the_cases_the_checks_use():
+    """What the checks once asserted at every grading: on the very inputs of their
+    feedback-only gradient checks, the reference's backward matches its forward."""
+    from grader import config
+    from grader.checks.cases import (GRADCHECK_ACTIVATION, GRADCHECK_LINEAR, activation_case,
+                                     linear_case, logits_case)
+    from grader.compare import describe_mismatch
+    reference = ReferenceRunner()
+    for layer, inputs in (("Linear", linear_case(99, *GRADCHECK_LINEAR)),
+                          ("ReLU", activation_case(99, *GRADCHECK_ACTIVATION))):
+        got = reference.run("layer", {"layer": layer}, **inputs)
+        numeric = gradient.layer_gradients(reference, layer, inputs["dout"],
+                                           **{k: v for k, v in inputs.items() if k != "dout"})
+        for name, value in numeric.items():
+            assert describe_mismatch(name, got[name], value, config.NUMERIC_RTOL) is None, (layer, name)
+    case = logits_case(99, 3, 4)
+    assert describe_mismatch("dlogits", reference.run("softmax_loss", **case)["dlogits"],
+                             gradient.softmax_loss_gradient(reference, **case), config.NUMERIC_RTOL) is None

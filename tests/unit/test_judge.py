@@ -1,6 +1,6 @@
 """grader/notebook/judge.py: which network the accuracy checks judge, and whether best_net
 is credible, on the cases real notebooks and attacks produce."""
-from grader.notebook.judge import CASCADE, ISOLATE, Evidence, judge
+from grader.notebook.judge import CASCADE, Evidence, judge
 
 SPREAD = {"validation": 0.113, "test": 0.119}
 GOOD = {"validation": 0.412, "test": 0.412}

@@ -89,14 +89,20 @@ def test_a_passed_check_with_parts_earns_its_weight_times_the_fraction():
     assert r.output == "dw is transposed\ndb is a third right\nRight: dx.\na hint"
 
 
-def test_a_failed_check_scores_zero_and_says_what_was_recorded_and_why_it_stopped():
+def test_a_check_that_stopped_keeps_the_parts_it_credited_and_says_why_it_stopped():
     report = Report()
     report.part("dx", True)
     report.part("dw", False, "dw is wrong")
     _, r = result("failed", report, exc=KeyError("db"))
-    assert r.score == 0.0 and r.max_score == 10.0
+    # dx earned, dw lost, and what stopped the check counts as one more part lost.
+    assert r.score == round(10 / 3, 4) and r.max_score == 10.0
     assert r.output == ("dw is wrong\nRight: dx.\n"
                         "The check could not use what your code returned: KeyError: 'db'")
+
+
+def test_a_check_that_stopped_before_any_part_scores_zero():
+    _, r = result("failed", Report(), exc=AssertionError("best_net could not be evaluated"))
+    assert r.score == 0.0 and r.output == "best_net could not be evaluated"
 
 
 def test_a_check_without_tags_is_worth_nothing_and_named_after_the_function():

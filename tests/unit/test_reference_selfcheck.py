@@ -4,13 +4,9 @@ The grading itself is exercised by tests/test_gradescope.py, which runs
 setup.sh in a simulated /autograder.
 """
 import os
-import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from scripts import reference_selfcheck as selfcheck  # noqa: E402
+from scripts import reference_selfcheck as selfcheck
 
 NOTEBOOK_IDS = {"notebook_runs", "validation_accuracy", "test_accuracy"}
 
