@@ -10,10 +10,16 @@ import signal
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING, BinaryIO, Dict, Optional
+
+import numpy as np
 
 from . import config
 from .sandbox import SETUP_FAILED, descendants, signal_each
 from .worker import probes, wire
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
 
 
 class StudentError(Exception):
@@ -36,10 +42,14 @@ class SandboxBroken(RuntimeError):
     later process: the grading stops rather than run student code unprotected."""
 
 
+Arrays = Dict[str, np.ndarray]
+
+
 class ReferenceRunner:
     """Runs probes on the reference layers, imported in this (trusted) process."""
 
-    def run(self, probe, args=None, timeout=None, **arrays):
+    def run(self, probe: str, args: Optional[dict] = None, timeout: Optional[float] = None,
+            **arrays: np.ndarray) -> Arrays:
         return probes.run(probe, dict(args or {}), arrays)[1]
 
     def close(self):
@@ -54,7 +64,7 @@ class WorkerRunner:
     file object of the grader's.
     """
 
-    def __init__(self, sandbox, worker_main, log):
+    def __init__(self, sandbox: "Sandbox", worker_main: str, log: BinaryIO):
         self.sandbox = sandbox
         self.worker_main = worker_main
         self.log = log
@@ -88,7 +98,10 @@ class WorkerRunner:
                 pass
         self.proc = None
 
-    def run(self, probe, args=None, timeout=config.CALL_TIMEOUT, **arrays):
+    def run(self, probe: str, args: Optional[dict] = None, timeout: float = config.CALL_TIMEOUT,
+            **arrays: np.ndarray) -> Arrays:
+        """The probe's arrays out (grader/worker/probes.py lists them); StudentError when the
+        student's code raised, WorkerFailure when the worker died or ran out of time."""
         if self.proc is None or self.proc.poll() is not None:
             self.close()
             self._start()

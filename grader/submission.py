@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 from dataclasses import dataclass, field
+from typing import List
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE = os.path.join(ROOT, "reference")
@@ -19,11 +20,11 @@ from .surface import NOISE, NOTEBOOK, SCAFFOLD_DIRS, STUDENT_FILES, STUDENT_LAYE
 class Submission:
     """Where the student's files are, and which of them the grader uses."""
     root: str                     # the folder holding layers/ or the notebook
-    used: list = field(default_factory=list)      # relative paths taken from the student
-    missing: list = field(default_factory=list)   # expected files not found
-    ignored: list = field(default_factory=list)   # submitted files the grader does not use
-    from_reference: list = field(default_factory=list)  # missing layer files replaced by the reference's
-    refused: list = field(default_factory=list)   # there, but a link or too large (also in missing)
+    used: List[str] = field(default_factory=list)      # relative paths taken from the student
+    missing: List[str] = field(default_factory=list)   # expected files not found
+    ignored: List[str] = field(default_factory=list)   # submitted files the grader does not use
+    from_reference: List[str] = field(default_factory=list)  # missing layer files replaced by the reference's
+    refused: List[str] = field(default_factory=list)   # there, but a link or too large (also in missing)
 
     def summary(self):
         lines = [f"Graded from your submission: {', '.join(self.used) or 'nothing'}."]

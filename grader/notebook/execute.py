@@ -16,6 +16,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
 
 import nbformat
 import numpy as np
@@ -111,19 +112,19 @@ del __grader_prelude
 @dataclass
 class Execution:
     """What running the notebook produced."""
-    notebook: object                    # the executed nbformat notebook
+    notebook: "nbformat.NotebookNode"   # the executed notebook
     seconds: float = 0.0
-    errors: list = field(default_factory=list)   # (cell index, "ErrorName: message")
+    errors: List[Tuple[int, str]] = field(default_factory=list)   # (cell index, "ErrorName: message")
     stopped: str = ""                   # why execution ended early, if it did
-    timed_out: list = field(default_factory=list)  # indices of cells stopped by the cell time limit
-    cell_seconds: dict = field(default_factory=dict)  # cell index -> seconds it ran
-    extracted: dict = field(default_factory=dict)  # hyperparams, layers, problems
-    arrays: dict = field(default_factory=dict)     # w0, b0, w2, b2, ... plain float64
-    truncated: list = field(default_factory=list)  # cells whose outputs were cut to the caps
-    limits: dict = field(default_factory=dict)     # cell index -> its time limit in seconds
-    running: int = None                 # the cell that was running when execution stopped
+    timed_out: List[int] = field(default_factory=list)  # cells stopped by their time limit
+    cell_seconds: Dict[int, float] = field(default_factory=dict)  # cell index -> seconds it ran
+    extracted: dict = field(default_factory=dict)  # hyperparams, layers, problems (EXTRACT)
+    arrays: Dict[str, np.ndarray] = field(default_factory=dict)   # w0, b0, w2, b2, ... plain float64
+    truncated: List[int] = field(default_factory=list)  # cells whose outputs were cut to the caps
+    limits: Dict[int, float] = field(default_factory=dict)  # cell index -> its time limit in seconds
+    running: Optional[int] = None       # the cell that was running when execution stopped
     stopped_by_time: bool = False       # the stop was the notebook's overall time limit
-    history: list = field(default_factory=list)    # (cell index, Extraction.summary()) after each extraction
+    history: List[Tuple[int, dict]] = field(default_factory=list)  # (cell index, _Extraction.summary())
     skipped_cells: int = 0              # code cells past config.NOTEBOOK_MAX_RUN_CELLS, not run
 
 

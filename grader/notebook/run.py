@@ -15,13 +15,15 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
 
 import nbformat
+import numpy as np
 from utils import budget
 
 from .. import config, cost
 from . import evaluate, judge, read
-from .execute import CellLimits, execute
+from .execute import CellLimits, Execution, execute
 from .retrain import Retrain, RetrainFailed
 
 PROBLEMS_MEANING_NO_BEST_NET = ("best_net is not defined",)
@@ -31,22 +33,21 @@ PROBLEMS_MEANING_NO_BEST_NET = ("best_net is not defined",)
 class NotebookResult:
     """What the notebook checks look at. `problem` says why best_net could not be evaluated."""
     submitted: bool
-    execution: object = None          # execute.Execution, if it ran
-    claims: dict = field(default_factory=dict)   # {"stored"|"executed": read.claimed(...)}
-    pairs: list = None                # best_net's (w, b) per Linear, if usable
+    execution: Optional[Execution] = None      # if it ran
+    claims: Dict[str, dict] = field(default_factory=dict)   # {"stored"|"executed": read.claimed(...)}
+    pairs: Optional[List[Tuple[np.ndarray, np.ndarray]]] = None   # best_net's (w, b) per Linear
     problem: str = ""                 # why best_net could not be evaluated
-    accuracy: dict = field(default_factory=dict)  # the grader's train/validation/test of the notebook's best_net
-    hyperparams: list = None          # best_net_hyperparams, if sane
+    accuracy: Dict[str, float] = field(default_factory=dict)  # the notebook's best_net, on the grader's labels
+    hyperparams: Optional[List[float]] = None  # best_net_hyperparams, if sane
     hyperparams_problem: str = ""
-    advice: object = None             # utils.budget.Advice for best_net_hyperparams
-    best_net_cell: int = None         # index of the cell that trains best_net
+    advice: Optional[budget.Advice] = None     # what the budget says of best_net_hyperparams
+    best_net_cell: Optional[int] = None        # index of the cell that trains best_net
     stopped_by_grader: str = ""       # that cell was stopped by the grader's time limit: how far it got
-    retrain: dict = field(default_factory=dict)   # accuracies of the grader's own best_net
+    retrain: Dict[str, float] = field(default_factory=dict)   # accuracies of the grader's own best_net
     retrain_problem: str = ""
-    verdict: object = None            # judge.Verdict
-    layers_failed: list = field(default_factory=list)   # layer checks that lost points
-    timing: dict = field(default_factory=dict)  # seconds of each phase (benchmarks/bench_grading.py)
-    notes: list = field(default_factory=list)     # said once, in the output
+    verdict: Optional[judge.Verdict] = None
+    layers_failed: List[str] = field(default_factory=list)   # layer checks that lost points
+    timing: Dict[str, float] = field(default_factory=dict)   # seconds of each phase
 
     def integrity(self):
         """Printed accuracies of best_net that beat what the grader measured by more than

@@ -5,7 +5,24 @@ the submission's `layers`, and in its own process against the reference's.
 Comparing the two outputs is the check; the probe itself judges nothing.
 
 Every probe takes (args: JSON-able dict, arrays: dict of ndarrays) and returns
-(JSON-able dict, dict of float64/int64 ndarrays).
+(JSON-able dict, dict of float64/int64 ndarrays). The protocol, probe by probe
+(N rows, D inputs, M outputs, C classes; K variants):
+
+    probe          args                     arrays in                        arrays out
+    layer          layer: class name        x (N, D); Linear: w (D, M),      out; with dout: dx,
+                                            b (M,); optional dout            and Linear: dw, db
+    forward_many   layer: class name        xs (K, N, D); Linear: ws, bs     outs (K, ...)
+    loss           -                        probs (N, C), y (N,)             loss (), dlogits (N, C)
+    softmax_loss   -                        logits (N, C), y (N,);           probs, loss, dlogits;
+                                            optional logits_many (K, N, C)   losses (K,)
+    train          lr, weight_decay, steps, x (N, D), y (N,), w1, b1,        losses (steps,),
+                   optional batch_size      w2, b2                           predictions (N,),
+                                                                             w1, b1, w2, b2
+    evaluate       -                        x, y, w1, b1, w2, b2             loss (), predictions (N,)
+
+The checks call them through a runner: `runner.run(probe, args, **arrays)` ->
+arrays out (grader/runners.py); a student exception comes back as
+StudentError naming the phase (`phase()` below) that raised.
 """
 import contextlib
 import importlib
