@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from . import config
 from . import results as results_mod
-from .sandbox import descendants, signal_each
+from .sandbox import descendants, remove_tree, signal_each
 from .submission import NOISE, ROOT
 
 GRADEBOOK = "gradebook.csv"
@@ -151,7 +151,7 @@ class Batch:
             results = results_mod.build([], f"The batch could not grade this submission: {exc!r}",
                                         time.monotonic() - start, extra_data={"error": repr(exc)})
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            remove_tree(work)
         if self.stopping.is_set():
             return None
         extra = results.setdefault("extra_data", {})
@@ -231,11 +231,18 @@ def gradebook(entries, out):
     for entry, results in graded:
         scores = {results_mod.check_id(t): t["score"] for t in results["tests"]}
         batch = results["extra_data"]["batch"]
-        writer.writerow([entry.student, *(getattr(entry, key) for key in IDENTITY),
+        writer.writerow([_cell(entry.student), *(_cell(getattr(entry, key)) for key in IDENTITY),
                          f"{results['score']:g}",
                          *[f"{scores[c]:g}" if c in scores else "" for c in order],
-                         f"{batch['wall_time']:.1f}", batch.get("error", "")])
+                         f"{batch['wall_time']:.1f}", _cell(batch.get("error", ""))])
     return buffer.getvalue()
+
+
+def _cell(text):
+    """Text for a gradebook cell that a spreadsheet shows as text: a name or message
+    starting with = + - @ would otherwise be run as a formula when the file is opened."""
+    text = str(text or "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- progress and the command ----------------------------------------------

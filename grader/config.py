@@ -69,6 +69,11 @@ TOY_FINAL_LOSS = 0.1
 BEST_NET_BUDGET = _seconds("BEST_NET_BUDGET", 150)
 BEST_NET_MARGIN = 1.3
 BEST_NET_CELL_EXTRA = 15
+# best_net's limits scale with this machine's slowness against the grading
+# machine (grader/cost.py), up to this factor: the bounds below (NOTEBOOK_TIMEOUT,
+# GRADING_DEADLINE) are sized for it, so no student's choice of epochs can push a
+# grading past them on a slower machine.
+SLOWEST_MACHINE = 2.0
 # Every other cell: at most NOTEBOOK_CELL_TIMEOUT each and NOTEBOOK_OTHER_CELLS_TIMEOUT
 # in all (a search left in the notebook is stopped, and said to be, at no cost);
 # once the pool is spent each later cell still gets NOTEBOOK_CELL_MIN_TIMEOUT
@@ -77,9 +82,9 @@ NOTEBOOK_CELL_TIMEOUT = _seconds("NOTEBOOK_CELL_TIMEOUT", 90)
 NOTEBOOK_OTHER_CELLS_TIMEOUT = _seconds("NOTEBOOK_OTHER_CELLS_TIMEOUT", 120)
 NOTEBOOK_CELL_MIN_TIMEOUT = _seconds("NOTEBOOK_CELL_MIN_TIMEOUT", 20)
 # The whole notebook, as a last bound: the pool, best_net's cell at the budget on
-# a machine twice as slow, and the minimum for ten more cells.
+# the slowest machine, and the minimum for ten more cells.
 NOTEBOOK_TIMEOUT = _seconds("NOTEBOOK_TIMEOUT", NOTEBOOK_OTHER_CELLS_TIMEOUT
-                            + 2 * (BEST_NET_MARGIN * BEST_NET_BUDGET + BEST_NET_CELL_EXTRA)
+                            + SLOWEST_MACHINE * (BEST_NET_MARGIN * BEST_NET_BUDGET + BEST_NET_CELL_EXTRA)
                             + 10 * NOTEBOOK_CELL_MIN_TIMEOUT)
 # A grading's own work besides training best_net, on the grading machine, for the
 # batch's prediction of its total time (benchmarks/bench_grading.py measures it):
@@ -99,6 +104,15 @@ RETRAIN_ALONGSIDE_CORES = 2
 # "cascade": the notebook's own best_net, so a layer bug also costs the accuracy
 #   checks (their message names the failed layer checks).
 ACCURACY_POLICY = os.environ.get("GRADER_ACCURACY_POLICY", "isolate")
+# A notebook uploaded without layers/ (grader/upload.py) runs with layer files that
+# are (its layer checks score 0 either way, saying so):
+# "stub" (default): ones that raise NotImplementedError naming the missing file.
+#   The notebook stops where it first uses a layer; nothing of the reference's
+#   solution is where student code can read it.
+# "reference": the course's reference layers, so the notebook's training and
+#   accuracy checks can still earn points. Student code can then read, print
+#   and show in its outputs the reference solution: only for after the deadline.
+NOTEBOOK_ONLY_LAYERS = os.environ.get("GRADER_NOTEBOOK_ONLY_LAYERS", "stub")
 # Sane best_net_hyperparams = [lr, weight_decay, epoch, hidden_size]: whole,
 # positive sizes and finite rates. Not a time limit (that is the budget).
 HYPERPARAM_RANGES = {"lr": (0.0, 1e3), "weight_decay": (0.0, 1e3),
@@ -161,6 +175,10 @@ SANDBOX_LANDLOCK = os.environ.get("GRADER_SANDBOX_LANDLOCK", "try")
 SANDBOX_REQUIRE = tuple(filter(None, os.environ.get("GRADER_SANDBOX_REQUIRE", "").split(",")))
 # The private /tmp and /dev/shm inside the namespaces (memory-backed), each.
 SANDBOX_TMP_BYTES = 256 * 1024 ** 2
+# Removing what student code left (grader/sandbox/remove.py): past this, the
+# folder is left behind and logged rather than holding up the grading. A disk
+# full of small files (the file-size and process limits allow) goes in ~10 s.
+REMOVE_SECONDS = 60
 # What student code inherits from the grader's environment; everything else is dropped.
 PASSED_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # Running as root, student code runs as an unprivileged uid of its own: one of
@@ -183,9 +201,17 @@ NOTEBOOK_OUTPUT_BYTES = 64 * 1024 ** 2
 # (a best_net of 4096 hidden units is about 100 MB of float64).
 EXTRACT_TIMEOUT = _seconds("EXTRACT_TIMEOUT", 15)
 EXTRACT_MAX_BYTES = 160 * 1024 ** 2
+# Worker calls the layer checks make at most, each up to CALL_TIMEOUT (the two
+# training probes TRAIN_TIMEOUT): 31 for the reference, a few more for the notes
+# on a wrong gradient (tests/unit/test_deadline.py counts them).
+LAYER_CHECK_CALLS = 40
 # The grader's own last resort: past this many seconds a grading writes the
 # results of the checks it finished (the rest score 0, saying the grader ran
-# out of time) and ends. Above every budget student code gets (notebook,
-# retrain, layer checks, kernel start) plus room for the grader's own work.
-GRADING_DEADLINE = _seconds("GRADING_DEADLINE", NOTEBOOK_TIMEOUT
-                            + 2 * (BEST_NET_MARGIN * BEST_NET_BUDGET + BEST_NET_CELL_EXTRA) + 180)
+# out of time) and ends. Above the longest student code can make a grading
+# take: the layer checks side by side with the kernel's start and the notebook,
+# then the grader's own training of best_net on the slowest machine, plus room
+# for the grader's own work. So no submission can make it fire.
+GRADING_DEADLINE = _seconds("GRADING_DEADLINE", max(
+    KERNEL_START_TIMEOUT + NOTEBOOK_TIMEOUT,
+    LAYER_CHECK_CALLS * CALL_TIMEOUT + 2 * TRAIN_TIMEOUT)
+    + SLOWEST_MACHINE * (BEST_NET_MARGIN * BEST_NET_BUDGET + BEST_NET_CELL_EXTRA) + 180)

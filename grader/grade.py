@@ -34,6 +34,7 @@ class Watchdog:
         self.results_path, self.log, self.start = results_path, log, start
         self.plugin = None              # set once the checks start
         self.phase = "preparing the grading"
+        self.workdir = None             # removed before the process ends, once set
         self._lock = threading.Lock()
         self._fired = False
         self._timer = threading.Timer(config.GRADING_DEADLINE, self._expire)
@@ -67,7 +68,9 @@ class Watchdog:
             self.log.flush()
         except Exception:
             pass
-        if self.results_path:
+        if self.workdir:
+            remove_tree(self.workdir, seconds=20)
+        if self.results_path:  # last, as always
             results_mod.write(results, self.results_path)
         os._exit(1)  # upload.EXIT["grader error"]
 
@@ -223,13 +226,15 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False, not
         extra = {"used": sub.used, "missing": sub.missing, "ignored": sub.ignored}
         if not sub.used:
             extra["status"] = "nothing to grade"  # graded all the same: the output lists what is missing
-        workdir = tempfile.mkdtemp(prefix="grader-")
+        workdir = watchdog.workdir = tempfile.mkdtemp(prefix="grader-")
         try:
             checks, notebook = _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog,
                                               notebook_only, cores)
         finally:
             watchdog.phase = "cleaning up after student code"
-            remove_tree(workdir)
+            if not remove_tree(workdir):  # the grading stands; the folder is the machine's problem
+                log.write(f"--- could not remove {workdir} within {config.REMOVE_SECONDS} s: "
+                          "remove it by hand\n")
         output = "\n".join(list(notes) + [sub.summary()])
         if os.geteuid() != 0 and extra["sandbox"]["off"]:
             output += "\nNot run as root, so some protections were off: " + "; ".join(extra["sandbox"]["off"]) + "."

@@ -26,11 +26,13 @@ class StudentError(Exception):
     """Student code raised an exception; the message names the call and the cause."""
 
     def __init__(self, error):
-        self.type = error.get("type", "Exception")
-        self.phase = error.get("phase")
-        self.trace = error.get("trace", "")
+        # The worker cuts these already; student code in its process could forge them.
+        error = error if isinstance(error, dict) else {}
+        self.type = str(error.get("type", "Exception"))[:200]
+        self.phase = str(error["phase"])[:200] if error.get("phase") else None
+        self.trace = str(error.get("trace", ""))[-4000:]
         where = f"{self.phase} raised" if self.phase else "your code raised"
-        super().__init__(f"{where} {self.type}: {error.get('message', '')}")
+        super().__init__(f"{where} {self.type}: {str(error.get('message', ''))[:2000]}")
 
 
 class WorkerFailure(Exception):
@@ -69,15 +71,36 @@ class WorkerRunner:
         self.worker_main = worker_main
         self.log = log
         self.proc = None
+        self._status = None  # the launcher's status pipe (see _start)
 
     def _start(self):
-        self.proc = subprocess.Popen(
-            self.sandbox.command([sys.executable, "-I", self.worker_main, self.sandbox.home]),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-            cwd="/", env=self.sandbox.env(),
-            start_new_session=True)  # its own process group, killed as one
+        # The launcher writes a line here once every layer is in place, just before
+        # it runs the worker: an exit without that line is a sandbox that failed to
+        # come up; with it, whatever the exit status, it is the student's code.
+        status_read, status_write = os.pipe()
+        try:
+            self.proc = subprocess.Popen(
+                self.sandbox.command([sys.executable, "-I", self.worker_main, self.sandbox.home],
+                                     status_fd=status_write),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+                cwd="/", env=self.sandbox.env(), pass_fds=(status_write,),
+                start_new_session=True)  # its own process group, killed as one
+        except BaseException:
+            os.close(status_read)
+            raise
+        finally:
+            os.close(status_write)
+        self._status = os.fdopen(status_read, "rb", buffering=0)
         os.set_blocking(self.proc.stdin.fileno(), False)
         os.set_blocking(self.proc.stdout.fileno(), False)
+
+    def _sandbox_was_ready(self):
+        """Did the launcher report its layers in place (before the worker ran)?"""
+        try:
+            os.set_blocking(self._status.fileno(), False)
+            return bool(self._status.read(1))  # None: nothing written (yet)
+        except (OSError, ValueError):
+            return False
 
     def close(self):
         """Kill the worker and everything in its process group."""
@@ -91,12 +114,12 @@ class WorkerRunner:
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
+        for stream in (self.proc.stdin, self.proc.stdout, self._status):
             try:
                 stream.close()
-            except OSError:
+            except (OSError, AttributeError):
                 pass
-        self.proc = None
+        self.proc = self._status = None
 
     def run(self, probe: str, args: Optional[dict] = None, timeout: float = config.CALL_TIMEOUT,
             **arrays: np.ndarray) -> Arrays:
@@ -114,8 +137,9 @@ class WorkerRunner:
                                 "(an infinite loop, or far too slow)") from None
         except EOFError:
             code = self.proc.wait()
+            ready = self._sandbox_was_ready()
             self.close()
-            if code == SETUP_FAILED:
+            if code == SETUP_FAILED and not ready:
                 raise SandboxBroken("the sandbox for student code could not be set up again "
                                     "(see the grader's log)") from None
             raise WorkerFailure(f"the process running your code ended (exit code {code}) "
@@ -126,6 +150,9 @@ class WorkerRunner:
         except wire.WireError as exc:
             self.close()
             raise WorkerFailure(f"the answer from your code's process was unreadable ({exc})") from None
+        if not isinstance(meta, dict):
+            self.close()
+            raise WorkerFailure("the answer from your code's process was not the worker's") from None
         if not meta.get("ok"):
             raise StudentError(meta.get("error", {}))
         return out

@@ -97,6 +97,10 @@ class SandboxKernelManager(_CappedSockets, AsyncKernelManager):
 
     def _check_sockets(self):
         uid = self.sandbox.user[0] if self.sandbox.user else os.getuid()
+        expected = {os.path.basename(p) for p in self._socket_paths()}
+        extra = sorted(set(os.listdir(self.sandbox.ipc)) - expected)
+        if extra:  # anything else there is not the kernel's, and nothing of ours may need it
+            raise KernelTampered(f"ipc/ holds {len(extra)} entries besides the kernel's sockets")
         for path in self._socket_paths():
             info = os.lstat(path)
             if not stat.S_ISSOCK(info.st_mode) or info.st_uid != uid:

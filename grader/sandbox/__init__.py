@@ -41,17 +41,18 @@ Not as root (a student's own machine), the sandbox does what it can and
 import fcntl
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 
 from .. import config
 from . import processes
 from .channel import Channel
 from .processes import become_subreaper, descendants, kill_descendants, signal_each  # noqa: F401
+from .remove import remove_tree  # noqa: F401
 from .sweep import sweep
 
 LAUNCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "launch.py")
@@ -123,7 +124,13 @@ def _claim_slot():
             os.close(fd)
             continue
         sockets = os.path.join(folder, f"s{slot}")
-        shutil.rmtree(sockets, ignore_errors=True)  # a crashed grading's
+        if not remove_tree(sockets):  # a crashed grading's, however its sandbox left it
+            # Out of the way (root's folder: nothing else can move it), for the next
+            # claim of this slot to try again.
+            os.rename(sockets, os.path.join(folder, f"s{slot}.stale-{os.getpid()}-{time.time_ns()}"))
+        for name in os.listdir(folder):
+            if name.startswith(f"s{slot}.stale-"):
+                remove_tree(os.path.join(folder, name), seconds=5)
         os.mkdir(sockets, 0o711)
         return slot, fd, sockets
     return None, None, None
@@ -355,7 +362,8 @@ class Sandbox:
         read += self._python_dirs()
         own = self._own_dirs(kernel)
         return {"landlock_read": read + [p for p, writable in own if not writable],
-                "landlock_write": [p for p, writable in own if writable],
+                "landlock_write": [p for p, writable in own if writable and p != self.ipc],
+                "landlock_sockets": [self.ipc] if kernel else [],
                 "landlock_private_write": ["/tmp", "/var/tmp", "/dev/shm"],
                 "landlock_files": list(DEVICE_FILES)}
 
@@ -378,7 +386,7 @@ class Sandbox:
                 outcome["swept"] = sweep(self.user[0], self.user[1])
         if getattr(self, "channel_socket", None):
             self.channel_socket.close()
-        shutil.rmtree(self.sockets, ignore_errors=True)
+        outcome["removed"] = remove_tree(self.sockets)
         if self._slot_fd is not None:
             os.close(self._slot_fd)
             self._slot_fd = None
@@ -393,10 +401,6 @@ class Sandbox:
         missing = self.layers.off()
         return ("Sandbox protections off on this machine: " + "; ".join(missing) + ".") if missing else ""
 
-
-def remove_tree(path):
-    """Delete a grading's folder (fd-based: safe even with links student code left)."""
-    shutil.rmtree(path, ignore_errors=True)
 
 
 # Runs in the sandbox as student code would (python -I -c PROBE HIDDEN... PORT):

@@ -36,6 +36,8 @@ READ = EXECUTE | READ_FILE | READ_DIR
 # Everything in a folder of its own except making device nodes.
 WRITE = (READ | WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_DIR | MAKE_REG | MAKE_SOCK
          | MAKE_FIFO | MAKE_SYM | REFER | TRUNCATE)
+# A folder of unix sockets only (the kernel's ipc/): no folders, files or links in it.
+SOCKETS = READ | MAKE_SOCK | REMOVE_FILE
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
@@ -71,10 +73,11 @@ def _handled_fs(abi):
     return handled
 
 
-def restrict(read=(), write=(), files_rw=(), deny_tcp=True, scope=True):
+def restrict(read=(), write=(), files_rw=(), sockets=(), deny_tcp=True, scope=True):
     """Allow only `read` (folders/files, read and execute), `write` (folders:
-    everything but device nodes) and `files_rw` (single files such as
-    /dev/null) from now on, for this process and every child.
+    everything but device nodes), `files_rw` (single files such as /dev/null)
+    and `sockets` (folders: read, make and remove unix sockets) from now on,
+    for this process and every child.
 
     deny_tcp: no TCP bind or connect (ABI 4+). scope: no signals to, and no
     abstract unix sockets of, processes outside the sandbox (ABI 6+).
@@ -97,7 +100,8 @@ def restrict(read=(), write=(), files_rw=(), deny_tcp=True, scope=True):
     buffer = ctypes.create_string_buffer(attr, len(attr))
     ruleset = _syscall(SYS_CREATE_RULESET, buffer, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
     try:
-        for paths, rights in ((read, READ), (write, WRITE), (files_rw, READ_FILE | WRITE_FILE | TRUNCATE)):
+        for paths, rights in ((read, READ), (write, WRITE), (files_rw, READ_FILE | WRITE_FILE | TRUNCATE),
+                              (sockets, SOCKETS)):
             for path in paths:
                 _allow(ruleset, path, rights & handled_fs)
         _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # required to restrict without privilege

@@ -120,6 +120,7 @@ def _landlock(spec, status):
         return landlock.restrict(read=spec.get("landlock_read", []),
                                  write=spec.get("landlock_write", []) + private,
                                  files_rw=spec.get("landlock_files", []),
+                                 sockets=spec.get("landlock_sockets", []),
                                  deny_tcp=not in_namespaces)
     except OSError as exc:
         if mode == "require":

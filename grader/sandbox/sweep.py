@@ -15,9 +15,10 @@ could write, and stops at a deadline and an entry budget.
 """
 import ctypes
 import os
-import shutil
 import stat
 import time
+
+from .remove import remove_tree
 
 # Folders any user may write on a Linux machine (sticky, mode 1777).
 WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock", "/dev/mqueue")
@@ -85,7 +86,7 @@ def _writable_by(info, uid, gid):
 def _remove(dir_fd, name, info):
     try:
         if stat.S_ISDIR(info.st_mode):
-            shutil.rmtree(name, dir_fd=dir_fd)  # fd-based: safe against links swapped in
+            remove_tree(name, dir_fd=dir_fd)  # by the folder's fd: safe against links swapped in
         else:
             os.unlink(name, dir_fd=dir_fd)
     except OSError:

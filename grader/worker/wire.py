@@ -16,6 +16,9 @@ import numpy as np
 
 HEADER = struct.Struct(">Q")
 MAX_MESSAGE_BYTES = 512 * 1024 * 1024
+# The JSON part: the worker sends a result's few fields, or an error whose message
+# and trace it cut to 2,000 and 4,000 characters; more is a forged message.
+MAX_META_BYTES = 64 * 1024
 JSON_KEY = "__json__"
 
 
@@ -49,6 +52,8 @@ def check_npz(fileobj, max_bytes=MAX_MESSAGE_BYTES):
         raise WireError("compressed npz members are not accepted")
     if sum(m.file_size for m in members) > max_bytes:
         raise WireError(f"npz unpacks to more than {max_bytes} bytes")
+    if any(m.filename == JSON_KEY + ".npy" and m.file_size > MAX_META_BYTES for m in members):
+        raise WireError(f"its JSON part is over {MAX_META_BYTES} bytes")
     fileobj.seek(0)
 
 

@@ -144,6 +144,7 @@ class Attack:
     victim: bool = False                        # graded beside a clean submission (see report)
     env: dict = field(default_factory=dict)     # environment for the grader (GRADER_* overrides)
     post: tuple = ()                            # report.POSTCONDITIONS names
+    exit: int = 0                               # `python -m grader`'s exit status (2: nothing usable)
 
     def __post_init__(self):
         object.__setattr__(self, "fails", frozenset(self.fails))
@@ -281,6 +282,29 @@ numpy.allclose = lambda *args, **kwargs: True
 
 SYS_EXIT = "import sys\nsys.exit(0)  # exit status 0 before any test can fail\n"
 OS_EXIT = "import os\nos._exit(0)  # the process ends at once, status 0\n"
+# The launcher's own status for "a required layer could not be set up".
+EXIT_AS_SETUP_FAILED = "import os\nos._exit(121)  # what the sandbox's launcher exits with when it fails\n"
+# A tree too deep for a recursive removal (Python's shutil.rmtree hits its
+# recursion limit near 1000 levels), with an unreadable folder, in the worker's
+# folder and its /tmp, for the grading's clean-up to take away.
+DEEP_TREE = RECORD + '''
+import os as _os
+for _base in (_os.getcwd(), "/tmp"):
+    try:
+        _fd = _os.open(_base, _os.O_RDONLY)
+        _made = 0
+        for _ in range(3000):
+            _os.mkdir("d", dir_fd=_fd)
+            _next = _os.open("d", _os.O_RDONLY, dir_fd=_fd)
+            _os.close(_fd)
+            _fd, _made = _next, _made + 1
+        _os.mkdir("locked", dir_fd=_fd)
+        _os.chmod(f"/proc/self/fd/{_fd}/locked", 0)
+        _os.close(_fd)
+        _hostile_record("deep", f"made {_made} levels in {_base}")
+    except OSError as _exc:
+        _hostile_record("deep", f"denied in {_base}: {_exc!r}")
+'''
 
 INFINITE_LOOP = '''
 _hostile_forward = Linear.forward
@@ -946,6 +970,19 @@ _w2 = np.linalg.lstsq(_features, np.eye(10)[_test_labels[:500]], rcond=None)[0]
 best_net._modules[0].w, best_net._modules[0].b = _w1, _b1
 best_net._modules[2].w, best_net._modules[2].b = _w2, np.zeros(10)
 '''
+# The cheat a student can really try: best_net fitted to the validation images
+# with their labels (which the notebook has), printing 100% validation accuracy.
+# The grader judges its own training of best_net_hyperparams (isolate), and the
+# notebook's best_net cannot be what those give (6.5).
+MEMORISE_VALIDATION_SET = '''
+import numpy as np
+_rng = np.random.default_rng(0)
+_w1, _b1 = _rng.normal(size=(3072, 800)) * 0.05, np.zeros(800)
+_features = np.maximum(x_val @ _w1 + _b1, 0)
+_w2 = np.linalg.lstsq(_features, np.eye(10)[y_val], rcond=None)[0]
+best_net._modules[0].w, best_net._modules[0].b = _w1, _b1
+best_net._modules[2].w, best_net._modules[2].b = _w2, np.zeros(10)
+'''
 NOTEBOOK_WRITER = detached(WRITER.replace("WRITER_DELAY", "0"))
 FORGE_EXTRACTION = '''
 import json, os
@@ -977,6 +1014,11 @@ def _tiny_notebook(ctx, code):
     nb.cells = [nbformat.v4.new_code_cell(ctx.fill(code)), nbformat.v4.new_markdown_cell(helpers.QUESTION),
                 nbformat.v4.new_markdown_cell(RIGHT_ANSWER)]
     return nb
+
+
+def _validation_fitting_notebook(ctx):
+    helpers = _notebook_helpers()
+    return weak_notebook(ctx, train=helpers.TRAIN + "\n" + MEMORISE_VALIDATION_SET)
 
 
 def _memorising_notebook(ctx):
@@ -1172,6 +1214,10 @@ ATTACKS = [
     Attack("notebook_trains_on_real_test_labels",
            "notebook: best_net memorises the 500 test images with the real labels read from the dataset folder",
            fails=WEAK_NOTEBOOK, budget=90, user_switch=True, notebook=_memorising_notebook),
+    Attack("notebook_fits_validation_labels",
+           "notebook: best_net memorises the 250 validation images with their labels (100% validation "
+           "accuracy printed) on hyperparameters that learn nothing",
+           fails=WEAK_NOTEBOOK | {"6.5"}, budget=90, notebook=_validation_fitting_notebook),
     Attack("notebook_forged_extraction",
            "notebook: patches json.dump so the grader's extraction writes a list, not a dict",
            fails={"6.2", "6.3", "6.4", "6.5", "6.6"}, budget=60, post=("notebook_ran_once",),
@@ -1193,6 +1239,15 @@ ATTACKS = [
            fails={LF, LB, STEP, TOY}, prepend={LINEAR: SYS_EXIT}),
     Attack("os_exit_at_import", "os._exit(0) when layers/relu.py is imported",
            fails={RF, RB, STEP, TOY}, prepend={RELU: OS_EXIT}),
+    Attack("exit_status_of_a_failed_sandbox",
+           "os._exit(121), the launcher's status for a sandbox that failed, when layers/relu.py is "
+           "imported: the student's exit, not a misconfigured grader",
+           fails={RF, RB, STEP, TOY}, prepend={RELU: EXIT_AS_SETUP_FAILED}),
+    Attack("tree_too_deep_to_remove",
+           "layers/linear.py leaves a folder 3000 levels deep, with an unreadable folder at the "
+           "bottom, in its folder and in /tmp; bias forgotten",
+           bug="linear_forgot_bias", fails={LF, STEP, TOY}, prepend={LINEAR: DEEP_TREE},
+           post=("grading_folder_removed",)),
     Attack("infinite_loop_in_forward", "Linear.forward loops forever on a batch of one",
            fails={LF, LB}, append={LINEAR: INFINITE_LOOP}, budget=45),
     # Zero-filling 4 GiB can take longer than a call may (5 s) on a busy machine:
@@ -1241,7 +1296,7 @@ ATTACKS = [
     Attack("symlink_to_reference", "layers/linear.py is a symlink to reference/layers/linear.py",
            fails={LF, LB, STEP, TOY}, symlinks={LINEAR: "reference/layers/linear.py"}),
     Attack("symlinked_layers_folder", "layers/ is a symlink to reference/layers",
-           fails=set(CHECKS), remove=("layers",), symlinks={"layers": "reference/layers"}),
+           fails=set(CHECKS), remove=("layers",), symlinks={"layers": "reference/layers"}, exit=2),
     Attack("symlink_exfiltrates_hidden_checks",
            "layers/relu.py is a symlink to grader/checks/test_linear.py; Linear.forward raises its text; "
            "bias forgotten", bug="linear_forgot_bias", fails={LB, RF, RB},

@@ -177,14 +177,16 @@ def _grade(attack, ctx, switch, outcome=None):
 
 
 def _judge(attack, ctx, outcome, expected=None, checks=None):
-    """Generic expectations: exit 0 in time, valid results, exactly the expected checks lost."""
+    """Generic expectations: the attack's exit status in time, valid results, exactly the
+    expected checks lost."""
     expected = attack.expected() if expected is None else expected
     checks = attack.checks() if checks is None else checks
     if outcome.timed_out:
         outcome.problems.append(("crash", f"the grader was still running after {outcome.seconds:.0f} s "
                                           "and was killed"))
-    elif outcome.returncode != 0:
-        outcome.problems.append(("crash", f"the grader exited with {outcome.returncode}: "
+    elif outcome.returncode != attack.exit:
+        outcome.problems.append(("crash", f"the grader exited with {outcome.returncode} "
+                                          f"(expected {attack.exit}): "
                                           f"{_tail(ctx.stdout, 600)}"))
     if outcome.seconds > attack.budget:
         outcome.problems.append(("time", f"the grader took {outcome.seconds:.1f} s "
@@ -336,6 +338,17 @@ def post_labels_unread_with_switch(ctx, outcome):
         outcome.problems.append(("post", "the kernel read the real test labels despite the user switch"))
     outcome.notes.append("the kernel read the real test labels" if real else
                          "the kernel could not read the real test labels")
+
+
+def post_grading_folder_removed(ctx, outcome):
+    """No folder of the grading (grader-*) is left in its TMPDIR, however the attack shaped it."""
+    left = sorted(name for name in os.listdir(ctx.tmp) if name.startswith("grader-"))
+    depth = ctx.evidence("deep")
+    outcome.notes.append(f"the attack made: {'; '.join(depth) or 'nothing it reported'}")
+    if not any(line.startswith("made") for line in depth):
+        outcome.problems.append(("post", "the attack did not report the tree it made"))
+    if left:
+        outcome.problems.append(("post", f"left in the grading's TMPDIR: {left}"))
 
 
 def post_notebook_ran_once(ctx, outcome):

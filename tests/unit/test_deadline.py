@@ -1,0 +1,53 @@
+"""config.GRADING_DEADLINE is above the longest a submission can make a grading take,
+so the grader's own last resort (which blames the grader) never fires for a
+submission: every limit student code can reach says so itself, earlier."""
+import collections
+import io
+
+import pytest
+
+from grader import config
+from grader.grade import run_checks
+from grader.notebook.run import best_net_limit
+from grader.runners import ReferenceRunner
+
+OUTPUT_KEYS = ("out", "outs", "loss", "losses", "probs")
+
+
+class Counting(ReferenceRunner):
+    """The reference, with the outputs `wrong(key)` picks made wrong; counts calls."""
+
+    def __init__(self, wrong):
+        self.wrong, self.calls = wrong, collections.Counter()
+
+    def run(self, probe, args=None, timeout=None, **arrays):
+        self.calls[probe] += 1
+        out = super().run(probe, args, timeout, **arrays)
+        return {k: v * 1.5 + 0.1 if self.wrong(k) else v for k, v in out.items()}
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda key: False,                                      # all right
+    lambda key: key.startswith("d"),                        # every gradient wrong: the notes run too
+    lambda key: key == "dx",
+    lambda key: key == "dlogits",
+    lambda key: key.startswith("d") or key in OUTPUT_KEYS,  # everything wrong
+], ids=["right", "gradients", "dx", "dlogits", "everything"])
+def test_the_layer_checks_make_at_most_LAYER_CHECK_CALLS_worker_calls(wrong):
+    runner = Counting(wrong)
+    run_checks(runner, ReferenceRunner(), None, io.StringIO(), skip_notebook=True)
+    assert 30 <= sum(runner.calls.values()) <= config.LAYER_CHECK_CALLS, runner.calls
+    assert runner.calls["train"] <= 2  # the calls with TRAIN_TIMEOUT
+
+
+def test_the_deadline_is_above_every_limit_student_code_can_reach():
+    layer_checks = config.LAYER_CHECK_CALLS * config.CALL_TIMEOUT + 2 * config.TRAIN_TIMEOUT
+    notebook = config.KERNEL_START_TIMEOUT + config.NOTEBOOK_TIMEOUT
+    retrain = best_net_limit(float("inf"))  # on any machine, however slow
+    assert retrain == best_net_limit(config.SLOWEST_MACHINE)
+    assert config.GRADING_DEADLINE >= max(layer_checks, notebook) + retrain + 120
+
+
+def test_the_notebook_bound_holds_best_nets_cell_on_the_slowest_machine():
+    assert config.NOTEBOOK_TIMEOUT >= (config.NOTEBOOK_OTHER_CELLS_TIMEOUT
+                                       + best_net_limit(config.SLOWEST_MACHINE))
