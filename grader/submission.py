@@ -10,6 +10,8 @@ import stat
 from dataclasses import dataclass, field
 from typing import List
 
+from . import config
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE = os.path.join(ROOT, "reference")
 WORKER_FILES = ("main.py", "probes.py", "wire.py")   # and surface.py, beside them
@@ -86,16 +88,21 @@ def find_root(path, max_depth=3):
     return path
 
 
-def inspect(path, notebook_only=False):
+def inspect(path, notebook_only=False, layers_policy=None):
     """A Submission describing the student folder `path` (it must exist).
 
     A layer file the submission lacks is graded as not implemented, unless
-    `notebook_only` (the notebook was uploaded alone): then the reference's copy
-    takes its place, so that the notebook can run, and the summary says so.
+    `notebook_only` (the notebook was uploaded alone) and the policy
+    (config.NOTEBOOK_ONLY_LAYERS, or `layers_policy`) is "reference": then the
+    reference's copy takes its place, so that the notebook can run, and the
+    summary says so.
     """
+    policy = config.NOTEBOOK_ONLY_LAYERS if layers_policy is None else layers_policy
+    if policy not in ("stub", "reference"):
+        raise ValueError(f"NOTEBOOK_ONLY_LAYERS is {policy!r}: 'stub' or 'reference'")
     root = find_root(os.path.abspath(path))
     sub = Submission(root=root)
-    replace = notebook_only
+    replace = notebook_only and policy == "reference"
     for rel in STUDENT_FILES:
         if plain_file(root, rel):
             sub.used.append(rel)

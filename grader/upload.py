@@ -14,7 +14,7 @@ results_path, last), and `status` says how it ended (see EXIT).
 import tempfile
 import time
 
-from . import intake
+from . import config, intake
 from . import results as results_mod
 from .grade import grade
 
@@ -25,9 +25,14 @@ EXIT = {
     "nothing to grade": 2,   # results.json says what was missing or unusable in the upload
     "misconfigured": 3,      # results.json says the sandbox could not be set up here
 }
-NO_LAYERS_NOTE = ("You uploaded the notebook without layers/, so the layer checks score 0: "
+NO_LAYERS_NOTE = {
+    "stub": ("You uploaded the notebook without layers/, so the layer checks score 0 and your "
+             "notebook ran with layer files that raise NotImplementedError: upload layers/ "
+             "together with the notebook to have both graded."),
+    "reference": ("You uploaded the notebook without layers/, so the layer checks score 0: "
                   "upload layers/ together with the notebook to have them graded. Your notebook "
-                  "ran on the course's reference layers in place of yours.")
+                  "ran on the course's reference layers in place of yours."),
+}
 
 
 def grade_upload(path, results_path=None, log=None, skip_notebook=False, cores=None):
@@ -44,7 +49,7 @@ def grade_upload(path, results_path=None, log=None, skip_notebook=False, cores=N
             return results, "nothing to grade"
         notes = list(upload.notes)
         if upload.notebook_only:
-            notes.append(NO_LAYERS_NOTE)
+            notes.append(NO_LAYERS_NOTE[config.NOTEBOOK_ONLY_LAYERS])
         results = grade(upload.folder, results_path, log=log, skip_notebook=skip_notebook,
                         notebook_only=upload.notebook_only, notes=notes, cores=cores)
     return results, (results.get("extra_data") or {}).get("status", "graded")

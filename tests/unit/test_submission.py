@@ -2,6 +2,8 @@
 ignores, and where in an upload the assignment folder is."""
 import os
 
+import pytest
+
 from grader import submission
 from grader.submission import NOTEBOOK, STUDENT_LAYER_FILES, Submission, find_root, inspect
 
@@ -48,18 +50,32 @@ def test_files_the_submission_lacks_are_missing(tmp_path):
     assert sub.refused == [] and sub.from_reference == []
 
 
-def test_a_notebook_uploaded_alone_takes_the_missing_layers_from_the_reference(tmp_path):
+def test_a_notebook_uploaded_alone_gets_stubs_by_default(tmp_path):
     course_folder(tmp_path, ["layers/linear.py", NOTEBOOK])
-    sub = inspect(tmp_path, notebook_only=True)
+    sub = inspect(tmp_path, notebook_only=True, layers_policy="stub")
+    assert sub.used == ["layers/linear.py", NOTEBOOK]
+    assert sub.from_reference == []
+    assert sub.missing == ["layers/relu.py", "layers/softmax.py", "layers/loss_func.py"]
+
+
+def test_a_notebook_uploaded_alone_takes_the_reference_layers_when_the_instructor_says(tmp_path):
+    course_folder(tmp_path, ["layers/linear.py", NOTEBOOK])
+    sub = inspect(tmp_path, notebook_only=True, layers_policy="reference")
     assert sub.used == ["layers/linear.py", NOTEBOOK]
     assert sub.from_reference == ["layers/relu.py", "layers/softmax.py", "layers/loss_func.py"]
     assert sub.missing == []
 
 
+def test_an_unknown_notebook_alone_policy_is_refused(tmp_path):
+    course_folder(tmp_path, [NOTEBOOK])
+    with pytest.raises(ValueError, match="NOTEBOOK_ONLY_LAYERS"):
+        inspect(tmp_path, notebook_only=True, layers_policy="yes")
+
+
 def test_a_refused_layer_file_is_not_replaced_by_the_reference_even_for_a_notebook_alone(tmp_path):
     course_folder(tmp_path, LAYERS[1:] + [NOTEBOOK])
     os.symlink(tmp_path / "nowhere.py", tmp_path / "layers" / "linear.py")
-    sub = inspect(tmp_path, notebook_only=True)
+    sub = inspect(tmp_path, notebook_only=True, layers_policy="reference")
     assert sub.refused == sub.missing == ["layers/linear.py"]
     assert sub.from_reference == []
 
