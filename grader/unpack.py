@@ -46,7 +46,7 @@ def extract(archive, dest):
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
         raise UnsafeArchive(f"{label} is not a readable zip file ({exc})") from None
-    extracted, total = [], 0
+    extracted, seen, total = [], set(), 0
     with zf:
         members = zf.infolist()
         if len(members) > MAX_MEMBERS:
@@ -63,6 +63,8 @@ def extract(archive, dest):
                 raise UnsafeArchive(f"{label} has a symbolic link: {info.filename!r}")
             if info.flag_bits & 0x1:
                 raise UnsafeArchive(f"{label} is password-protected ({info.filename!r})")
+            if "/".join(parts) in seen:  # which of the two was meant cannot be known
+                raise UnsafeArchive(f"{label} holds {'/'.join(parts)!r} twice: zip the folder again")
             target = os.path.join(dest, *parts)
             try:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -71,6 +73,7 @@ def extract(archive, dest):
                                     f"({_reason(exc)})") from None
             total += _copy_member(zf, info, target, label, MAX_TOTAL_BYTES - total)
             extracted.append("/".join(parts))
+            seen.add(extracted[-1])
     return extracted
 
 

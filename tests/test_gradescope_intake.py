@@ -60,6 +60,14 @@ def test_links_are_refused(tmp_path):
         unpack.extract(tmp_path / "link.zip", tmp_path)
 
 
+def test_a_file_twice_in_the_zip_is_refused(tmp_path):
+    with zipfile.ZipFile(tmp_path / "twice.zip", "w") as zf:
+        zf.writestr("layers/linear.py", "first = 1\n")
+        zf.writestr("./layers//linear.py", "second = 2\n")  # the same path, spelled otherwise
+    with pytest.raises(unpack.UnsafeArchive, match="'layers/linear.py' twice"):
+        unpack.extract(tmp_path / "twice.zip", tmp_path / "out")
+
+
 def test_size_is_counted_while_extracting(tmp_path, monkeypatch):
     monkeypatch.setattr(unpack, "MAX_TOTAL_BYTES", 1000)
     archive = make_zip(tmp_path / "big.zip", {"a.py": b"x" * 600, "b.py": b"x" * 600})

@@ -48,6 +48,24 @@ def test_extracts_weights_and_hyperparameters_as_plain_arrays(run):
     np.testing.assert_array_equal(result.arrays["w2"], np.arange(8.0).reshape(2, 4))
 
 
+def test_best_net_too_large_to_take_is_named_with_its_size(run, monkeypatch):
+    from grader import config
+    monkeypatch.setattr(config, "EXTRACT_MAX_BYTES", 2 << 20)  # 1 MB for the weights
+    big = NET.replace("Layer((2, 4))]", "Layer((2, 4)), Layer((400, 400))]")  # 1.25 MB
+    result = run(big, "best_net = Net()")
+    assert result.arrays == {}
+    assert any("best_net's weights are 1 MB, over the grader's limit of 1 MB" in p
+               for p in result.extracted["problems"]), result.extracted
+
+
+def test_update_display_data_is_not_kept(run):
+    result = run("from IPython.display import display, update_display\n"
+                 "display('first', display_id='d')\n"
+                 "update_display('x' * 100000, display_id='d')")
+    shown = [o for o in result.notebook.cells[0].outputs if o.get("output_type") == "display_data"]
+    assert [o["data"]["text/plain"] for o in shown] == ["'first'"]
+
+
 def test_stored_outputs_are_cleared_before_running(sandbox):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("print('fresh')")

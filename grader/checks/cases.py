@@ -1,9 +1,9 @@
 """Seeded inputs the checks feed to both the submission and the reference."""
 import numpy as np
 
-# (batch, input_dims, output_dims): batch size 1, a square layer, a wide
-# non-square one, and the notebook's input width.
-LINEAR_SHAPES = [(1, 7, 3), (4, 5, 5), (6, 20, 10), (3, 3072, 16)]
+# (batch, input_dims, output_dims). Batches of one, square, wide, CIFAR-10's 3072 inputs, and more rows than a
+# minibatch: a size fixed in the code, or a loop over part of the batch, shows.
+LINEAR_SHAPES = [(1, 7, 3), (4, 5, 5), (6, 20, 10), (3, 3072, 16), (600, 8, 4)]
 ACTIVATION_SHAPES = [(1, 10), (5, 7), (16, 10)]
 # Small enough for a numerical gradient of every entry.
 GRADCHECK_LINEAR = (3, 4, 5)

@@ -116,17 +116,28 @@ def test_required_outputs(notebook, report):
     """Plots and the printed test accuracy"""
     assert notebook.execution is not None, notebook.problem
     nb = notebook.execution.notebook
+    cut = _cut_note(notebook.execution)
     loss = read.find_cells(nb, "grader:loss_plot", contains=("plt", "loss"))
     report.part("loss plot", any(read.plotted(nb, c) for c in loss),
                 "The loss history / validation accuracy plot produced no image "
-                "(or the training before it failed).")
+                "(or the training before it failed)." + cut)
     weights = read.find_cells(nb, "grader:weights_plot", contains=("visualize_grid", "imshow"))
     report.part("weights plot", any(read.plotted(nb, c) for c in weights),
                 "The first layer's weights (visualize_grid) produced no image "
-                "(or the training before it failed).")
+                "(or the training before it failed)." + cut)
     test = read.find_cells(nb, "grader:test_accuracy", contains=("best_net", "x_test"))
     printed = any(read.accuracies(read.text(c), "") for c in test)
-    report.part("test accuracy printed", printed, "The test accuracy of best_net was not printed.")
+    report.part("test accuracy printed", printed, "The test accuracy of best_net was not printed." + cut)
+
+
+def _cut_note(execution):
+    """A sentence for a missing output when the grader's output caps cut some off."""
+    if not execution.truncated:
+        return ""
+    cells = ", ".join(str(i + 1) for i in execution.truncated[:5])
+    return (f" Output was cut to the grader's limits ({config.NOTEBOOK_OUTPUT_BYTES_PER_CELL >> 20} MB "
+            f"a cell, {config.NOTEBOOK_OUTPUT_BYTES >> 20} MB in all) in cell(s) {cells}: "
+            "print less (e.g. not every iteration).")
 
 
 @weight(3)

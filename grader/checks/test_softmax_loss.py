@@ -14,10 +14,14 @@ from grader.runners import StudentError, WorkerFailure
 # NaN from 0 * log(0) in a class that is not the label, a rule (0 log 0 = 0) the
 # course never states. So in LOSS_LARGE_LOGITS every probability is at least
 # about 4e-5. A label repeats, so dividing by the sums along the wrong axis
-# cannot cancel out.
-LARGE_LOGITS = np.array([[1000.0, 0.0, -1000.0], [800.0, 801.0, 799.0], [-5.0, 710.0, 3.0]])
-LOSS_LARGE_LOGITS = np.array([[1000.0, 999.0, 990.0], [800.0, 801.0, 799.0], [705.0, 710.0, 703.0]])
-LARGE_LABELS = np.array([0, 1, 1])
+# cannot cancel out. The last row is ordinary but 1000 below the batch's
+# largest logit: subtracting the batch's max rather than the row's turns all of
+# it into exp(-1000) = 0, and 0 / 0.
+LARGE_LOGITS = np.array([[1000.0, 0.0, -1000.0], [800.0, 801.0, 799.0], [-5.0, 710.0, 3.0],
+                         [0.0, 1.0, -1.0]])
+LOSS_LARGE_LOGITS = np.array([[1000.0, 999.0, 990.0], [800.0, 801.0, 799.0], [705.0, 710.0, 703.0],
+                              [1.0, 0.0, -1.0]])
+LARGE_LABELS = np.array([0, 1, 1, 0])
 
 # A true class with probability exactly 0. The mean negative log-likelihood of
 # these rows is (-log 0 - log 0.5) / 2 = +inf: a plain -log(p), as the course
@@ -66,7 +70,7 @@ def test_softmax_forward(student, reference, report):
         same_as_reference(report, f"Softmax.forward on logits {n}x{c}", student, reference,
                           "layer", {"layer": "Softmax"}, "out", config.FORWARD_RTOL,
                           x=logits_case(seed, n, c)["logits"])
-    same_as_reference(report, "Softmax.forward on large logits (up to 1000)", student, reference,
+    same_as_reference(report, "Softmax.forward on large logits (up to 1000; one row 1000 below the largest)", student, reference,
                       "layer", {"layer": "Softmax"}, "out", config.FORWARD_RTOL, x=LARGE_LOGITS,
                       hint=lambda out: "" if out is None or np.isfinite(out).all() else
                       "exp overflows; subtract each row's max before exp")

@@ -63,6 +63,11 @@ def __grader_extract(address, nonce):
     sent = g.setdefault("__grader_sent", {})
     if sent.get("digest") == found["digest"]:
         found["unchanged"], arrays = True, {}
+    size = sum(a.nbytes for a in arrays.values())
+    if size > __LIMIT__:
+        found["problems"].append(f"best_net's weights are {size / 2**20:.0f} MB, over the grader's "
+                                 f"limit of {__LIMIT__ / 2**20:.0f} MB (is hidden_size that large?)")
+        arrays, found["digest"] = {}, ""
     buffer = _io.BytesIO()
     _np.savez(buffer, __json__=_np.frombuffer(_json.dumps(found).encode(), dtype=_np.uint8), **arrays)
     data = buffer.getvalue()
@@ -138,7 +143,9 @@ def clear_outputs(nb):
 
 class BoundedNotebookClient(NotebookClient):
     """nbclient, keeping at most a cell's last NOTEBOOK_OUTPUT_BYTES_PER_CELL of
-    output and NOTEBOOK_OUTPUT_BYTES in all; widget (comm) messages are ignored."""
+    output and NOTEBOOK_OUTPUT_BYTES in all. Widget (comm) messages and updates of
+    an earlier display (update_display_data: each would rewrite an output already
+    counted, in any cell) are ignored; the grader reads neither."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,9 +155,9 @@ class BoundedNotebookClient(NotebookClient):
 
     def process_message(self, msg, cell, cell_index):
         kind = msg["msg_type"]
-        if kind.startswith("comm"):
+        if kind.startswith("comm") or kind == "update_display_data":
             return None
-        if kind not in ("stream", "display_data", "execute_result", "error", "update_display_data"):
+        if kind not in ("stream", "display_data", "execute_result", "error"):
             return super().process_message(msg, cell, cell_index)
         size = len(json.dumps(msg["content"], default=str))
         if self.total_bytes + size > config.NOTEBOOK_OUTPUT_BYTES and kind != "error":
@@ -303,7 +310,8 @@ class _Extraction:
     def run(self, client, nb):
         """Run EXTRACT in the kernel (appended to the notebook for the call) and take its message."""
         nonce = uuid.uuid4().hex
-        source = EXTRACT.replace("__ADDRESS__", repr(self.channel.path)).replace("__NONCE__", repr(nonce))
+        source = (EXTRACT.replace("__ADDRESS__", repr(self.channel.path)).replace("__NONCE__", repr(nonce))
+                  .replace("__LIMIT__", str(config.EXTRACT_MAX_BYTES - (1 << 20))))  # 1 MB for the rest
         finished = threading.Event()
         with ThreadPoolExecutor(1) as pool:
             # Received while the cell runs: the kernel's send waits for our read.
@@ -315,6 +323,10 @@ class _Extraction:
             message = incoming.result()
         if message is not None:
             self._take(*message)
+        elif not self.arrays:  # nothing earlier to fall back on: say why there is nothing
+            self.extracted = {"problems": [
+                f"best_net's record did not reach the grader within {config.EXTRACT_TIMEOUT:g} s "
+                "(the kernel was busy or its connections to the grader were used up)"]}
 
     def _receive(self, nonce, finished):
         """The message carrying `nonce`, waiting while the cell runs and a moment after."""

@@ -240,6 +240,11 @@ BUGS = [
         new="        shifted = input_x\n",
         fails={SF, LOSS_NUM},
         why="no max subtraction: exp overflows on logits near 1000 (inf/inf = nan)"),
+    Bug("softmax_batch_max_shift", SOFTMAX,
+        old="        shifted = input_x - input_x.max(axis=-1, keepdims=True)\n",
+        new="        shifted = input_x - input_x.max()\n",
+        fails={SF, LOSS_NUM},
+        why="the whole batch's max subtracted: a row far below it is exp(-1000) = 0 throughout (0/0 = nan)"),
     Bug("softmax_over_batch_axis", SOFTMAX,
         old=SOFTMAX_FORWARD_BODY,
         new="""\

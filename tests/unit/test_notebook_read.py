@@ -335,3 +335,15 @@ def test_output_text_cut_to_its_last_characters():
     text = read.text(cell)
     assert len(text) <= config.NOTEBOOK_MAX_TEXT and text.endswith("Test accuracy: 0.377\n")
     assert set(read.accuracies(text, "test")) == {0.412, 0.377}
+
+
+def test_a_missing_output_says_when_the_output_caps_cut_it():
+    from grader.checks.test_notebook import test_required_outputs as outputs_check
+    nb = notebook(executed("for i in range(10**7): print(i)", [STREAM]), code("plt.plot(loss)"))
+    for truncated, said in (([0], True), ([], False)):
+        report = Report()
+        outputs_check(SimpleNamespace(execution=SimpleNamespace(notebook=nb, truncated=truncated),
+                                      problem=""), report)
+        messages = [message for _, credit, message, _ in report.parts if credit < 1]
+        assert len(messages) == 3
+        assert all(("cut to the grader's limits" in m and "cell(s) 1" in m) == said for m in messages)
