@@ -168,8 +168,15 @@ SANDBOX_PROCESSES = 128
 # containers forbid them); Landlock needs Linux 5.13+ (TCP rules 6.7+).
 SANDBOX_NAMESPACES = os.environ.get("GRADER_SANDBOX_NAMESPACES", "try")
 SANDBOX_LANDLOCK = os.environ.get("GRADER_SANDBOX_LANDLOCK", "try")
+# A control group per grading (grader/sandbox/cgroups.py), as root where cgroups
+# can be written: one CPU share (at most the grading's cores) and one memory limit
+# for all its processes, so a grading cannot starve a classmate's beside it.
+SANDBOX_CGROUPS = os.environ.get("GRADER_SANDBOX_CGROUPS", "try")
+# All of a grading's student processes together: the kernel with the notebook's
+# data and a network well past the budget's, the worker, what they start.
+SANDBOX_GROUP_MEMORY = 6 * 1024 ** 3
 # Layers without which no student code runs here: any of "namespaces",
-# "landlock", "no network" (comma-separated in GRADER_SANDBOX_REQUIRE). As root
+# "landlock", "cgroups", "no network" (comma-separated in GRADER_SANDBOX_REQUIRE). As root
 # the user switch, and student code being unable to read the grader's files and
 # the real labels (by whichever layer), are always required.
 SANDBOX_REQUIRE = tuple(filter(None, os.environ.get("GRADER_SANDBOX_REQUIRE", "").split(",")))
@@ -194,6 +201,9 @@ NOTEBOOK_MAX_RUN_CELLS = 1000
 # the largest message the grader accepts from it (a figure is well under 1 MB),
 # and the outputs kept, per cell (its last ones) and in all.
 KERNEL_START_TIMEOUT = _seconds("KERNEL_START_TIMEOUT", 60)
+# The layer checks wait for the kernel to be up (grade.py): its start, and the
+# machine's calibration before it (grader/cost.py, cached after the first grading).
+KERNEL_START_WAIT = KERNEL_START_TIMEOUT + 60
 NOTEBOOK_MESSAGE_BYTES = 16 * 1024 ** 2
 NOTEBOOK_OUTPUT_BYTES_PER_CELL = 8 * 1024 ** 2
 NOTEBOOK_OUTPUT_BYTES = 64 * 1024 ** 2
@@ -208,10 +218,9 @@ LAYER_CHECK_CALLS = 40
 # The grader's own last resort: past this many seconds a grading writes the
 # results of the checks it finished (the rest score 0, saying the grader ran
 # out of time) and ends. Above the longest student code can make a grading
-# take: the layer checks side by side with the kernel's start and the notebook,
-# then the grader's own training of best_net on the slowest machine, plus room
-# for the grader's own work. So no submission can make it fire.
-GRADING_DEADLINE = _seconds("GRADING_DEADLINE", max(
-    KERNEL_START_TIMEOUT + NOTEBOOK_TIMEOUT,
-    LAYER_CHECK_CALLS * CALL_TIMEOUT + 2 * TRAIN_TIMEOUT)
+# take: the kernel's start, then the layer checks side by side with the
+# notebook, then the grader's own training of best_net on the slowest machine,
+# plus room for the grader's own work. So no submission can make it fire.
+GRADING_DEADLINE = _seconds("GRADING_DEADLINE", KERNEL_START_WAIT + max(
+    NOTEBOOK_TIMEOUT, LAYER_CHECK_CALLS * CALL_TIMEOUT + 2 * TRAIN_TIMEOUT)
     + SLOWEST_MACHINE * (BEST_NET_MARGIN * BEST_NET_BUDGET + BEST_NET_CELL_EXTRA) + 180)

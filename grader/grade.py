@@ -156,7 +156,7 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_o
     real_data = cifar10_dir()
     timing = extra.setdefault("timing", {})
     began = time.monotonic()
-    sandbox = Sandbox.claim(workdir, hidden=_hidden(real_data))
+    sandbox = Sandbox.claim(workdir, hidden=_hidden(real_data), cores=cores)
     timing["sandbox (claim and probe)"] = time.monotonic() - began
     extra["sandbox"] = {**sandbox.describe(), "off": sandbox.layers.off()}
     worker_log = open(os.path.join(sandbox.private, "worker.log"), "ab")
@@ -172,6 +172,14 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_o
         notebook_path = os.path.join(sub.root, NOTEBOOK) if NOTEBOOK in sub.used else None
         # The notebook starts now, in a thread of its own: it runs while the layer checks do.
         pending = None if skip_notebook else NotebookRun(notebook_path, sandbox, worker_log, real_data, cores)
+        if pending is not None:
+            # The worker runs student code in the folder the kernel starts in: not before the
+            # kernel is up (a few seconds), so nothing it plants there runs at the kernel's start.
+            watchdog.phase = "starting the notebook's kernel"
+            began = time.monotonic()
+            if not pending.kernel_started.wait(config.KERNEL_START_WAIT):
+                raise RuntimeError("the notebook's kernel neither started nor failed in time")
+            timing["waiting for the kernel to start"] = time.monotonic() - began
 
         def notebook(layers_failed):
             watchdog.phase = "running the notebook"

@@ -276,3 +276,38 @@ def test_a_required_layer_the_machine_lacks_refuses(tmp_path, monkeypatch):
             Sandbox.claim(workdir)
     finally:
         remove_tree(workdir)
+
+
+def test_a_gradings_processes_share_one_control_group(monkeypatch):
+    """One CPU share (at most the grading's cores) and one memory limit for every process of
+    a grading, whatever it forks: two processes of 200 MB under a 300 MB group limit do
+    not both survive, though each is far below the per-process limit."""
+    from grader import config
+    monkeypatch.setattr(config, "SANDBOX_GROUP_MEMORY", 300 * 1024 ** 2)
+    workdir = tempfile.mkdtemp(prefix="grader-cgroup-")
+    box = Sandbox.claim(workdir, cores=1)
+    try:
+        if not box.layers.cgroups:
+            pytest.skip(f"no control groups on this machine: {box.layers.why.get('cgroups')}")
+        assert box.layers.cgroups == ["cpu", "memory"]
+        show = box.command([sys.executable, "-I", "-c", "print(open('/proc/self/cgroup').read())"],
+                           cwd=box.worker)
+        groups = subprocess.run(show, env=box.env(), capture_output=True, text=True, timeout=60).stdout
+        slot = os.path.basename(box.group.dirs[0])
+        assert groups.count(slot) == len(box.group.procs), groups
+        quota = [d for d in box.group.dirs if os.path.exists(os.path.join(d, "cpu.cfs_quota_us"))]
+        if quota:  # cgroup v1
+            with open(os.path.join(quota[0], "cpu.cfs_quota_us")) as f:
+                assert int(f.read()) == 100_000  # one core's worth per 100 ms
+        hog = ("import subprocess, sys\n"
+               "code = 'b = bytearray(200 * 2**20); b[::4096] = bytes(len(b) // 4096); import time; time.sleep(3)'\n"
+               "ps = [subprocess.Popen([sys.executable, '-c', code]) for _ in range(2)]\n"
+               "print([p.wait() for p in ps])\n")
+        out = subprocess.run(box.command([sys.executable, "-I", "-c", hog], cwd=box.worker),
+                             env=box.env(), capture_output=True, text=True, timeout=120).stdout
+        codes = json.loads(out.strip().splitlines()[-1])
+        assert sorted(codes)[0] == -9 and codes.count(0) <= 1, codes  # the kernel's OOM killer, in the group
+    finally:
+        outcome = box.close()
+        remove_tree(workdir)
+    assert outcome.get("cgroup removed") is True

@@ -11,6 +11,8 @@ in `sandbox.layers` and in results.json:
 
 - a uid of its own (as root): one of config.SANDBOX_SLOTS uids, never shared
   by two gradings at once, so gradings cannot read or signal each other;
+- a control group of its own (as root, where cgroups can be written): one CPU
+  share and one memory limit for all its processes (cgroups.py);
 - namespaces (root, or a user namespace): a file system holding only the
   Python installation and the grading's own folders, a private /tmp, no
   network but loopback, no view of other processes;
@@ -49,7 +51,7 @@ import time
 from dataclasses import dataclass, field
 
 from .. import config
-from . import processes
+from . import cgroups, processes
 from .channel import Channel
 from .processes import become_subreaper, descendants, kill_descendants, signal_each  # noqa: F401
 from .remove import remove_tree  # noqa: F401
@@ -74,6 +76,7 @@ class SandboxRefused(Exception):
 class Layers:
     """What protects the rest of the machine from student code in this grading."""
     uid: int = None                       # the sandbox uid; None: runs as the grader's own user
+    cgroups: list = field(default_factory=list)      # e.g. ["cpu", "memory"]: one group per grading
     namespaces: list = field(default_factory=list)   # e.g. ["mount", "pid", "network", "ipc", "uts"]
     landlock: dict = None                 # {"abi", "fs", "tcp", "scope"} or None
     rlimits: list = field(default_factory=list)
@@ -91,6 +94,9 @@ class Layers:
         if self.uid is None:
             missing.append("student code runs as the user running the grader (not as root, "
                            "so there is no separate user to switch to)")
+        if self.uid is not None and not self.cgroups:
+            missing.append("no control group: gradings side by side share CPU and memory by process "
+                           f"({self.why.get('cgroups', 'off')})")
         if not self.namespaces:
             missing.append("no private view of the machine (namespaces: "
                            f"{self.why.get('namespaces', 'off')})")
@@ -146,6 +152,7 @@ class Sandbox:
         self.namespaces = config.SANDBOX_NAMESPACES   # "try" until the probe settles it
         self.landlock = config.SANDBOX_LANDLOCK
         self.layers = Layers(uid=user[0] if user else None)
+        self.group, self.cgroups = None, "off"   # the control group (claim makes it, the probe settles it)
         for name in FOLDERS:
             setattr(self, name, os.path.join(self.sockets if name in ("ipc", "channel") else workdir, name))
         self.data_dir = os.path.join(self.data, "cifar-10-batches-py")  # without the test labels
@@ -154,13 +161,15 @@ class Sandbox:
     # --- claiming -----------------------------------------------------------
 
     @classmethod
-    def claim(cls, workdir, hidden=()):
+    def claim(cls, workdir, hidden=(), cores=None):
         """The sandbox for one grading in `workdir` (an empty root-only folder).
 
         hidden: paths student code must not be able to read (the grader's
-        sources, the real labels); the probe checks each. Raises SandboxRefused.
+        sources, the real labels); the probe checks each. cores: the grading's
+        share of the machine (its control group's CPU limit; None: no limit
+        but the shared weight). Raises SandboxRefused.
         """
-        user, slot_fd, sockets = None, None, None
+        user, slot_fd, sockets, group, why = None, None, None, None, ""
         if os.geteuid() == 0:
             slot, slot_fd, sockets = _claim_slot()
             if slot is None:
@@ -169,7 +178,16 @@ class Sandbox:
             user = (config.SANDBOX_UID_BASE + slot,) * 2
             processes.kill_uid(user[0])  # anything a crashed earlier grading left
             sweep(user[0], user[1])
+            if config.SANDBOX_CGROUPS != "off":
+                try:
+                    group = cgroups.Group(f"grader-s{slot}", cores, config.SANDBOX_GROUP_MEMORY)
+                except cgroups.CgroupError as exc:
+                    why = str(exc)
         sandbox = cls(workdir, user, slot_fd, sockets)
+        sandbox.group = group
+        sandbox.cgroups = "try" if group else "off"
+        if why:
+            sandbox.layers.why["cgroups"] = why
         try:
             sandbox._make_folders()
             sandbox._probe(hidden)
@@ -223,7 +241,9 @@ class Sandbox:
             raise SandboxRefused(self._cannot_run(report))
         self.namespaces = "require" if status["namespaces"] else "off"
         self.landlock = "require" if status["landlock"] else "off"
+        self.cgroups = "require" if status.get("cgroups") else "off"
         layers = self.layers
+        layers.cgroups = status.get("cgroups", [])
         layers.namespaces, layers.landlock = status["namespaces"], status["landlock"]
         layers.rlimits, layers.no_new_privs = status["rlimits"], status["no_new_privs"]
         layers.why.update(status["why"])
@@ -240,7 +260,7 @@ class Sandbox:
             layers.grader_files = "file permissions"
         missing = [name for name in config.SANDBOX_REQUIRE
                    if not {"namespaces": status["namespaces"], "landlock": status["landlock"],
-                           "no network": layers.network != "open"}.get(name)]
+                           "cgroups": status.get("cgroups"), "no network": layers.network != "open"}.get(name)]
         if missing:
             raise SandboxRefused(f"the sandbox layers {', '.join(missing)} are required "
                                  "(config.SANDBOX_REQUIRE) but this machine does not allow them: "
@@ -312,7 +332,9 @@ class Sandbox:
         """
         spec = {"limits": self.limits(), "user": list(self.user) if self.user else None,
                 "cwd": cwd or self.home, "namespaces": self.namespaces, "landlock": self.landlock,
-                "status_fd": status_fd}
+                "status_fd": status_fd, "cgroups": self.cgroups}
+        if self.group is not None and self.cgroups != "off":
+            spec.update(cgroup_procs=self.group.procs, cgroup_controllers=self.group.controllers)
         if self.namespaces != "off":
             spec.update(self._mount_spec(kernel))
         if self.landlock != "off":
@@ -384,6 +406,8 @@ class Sandbox:
             outcome["killed"] = processes.kill_uid(self.user[0])
             if self.namespaces != "require":
                 outcome["swept"] = sweep(self.user[0], self.user[1])
+        if getattr(self, "group", None) is not None:
+            outcome["cgroup removed"] = self.group.remove()
         if getattr(self, "channel_socket", None):
             self.channel_socket.close()
         outcome["removed"] = remove_tree(self.sockets)

@@ -4,6 +4,8 @@ Runs as the grader's user (root on CI and Gradescope) and sets up, in order,
 every layer the spec asks for, then replaces itself (or its grandchild) with
 CMD. The layers, outermost first:
 
+0. the grading's control group (cgroups.py): the launcher joins it first, so
+   everything it starts shares one CPU share and one memory limit.
 1. namespaces (namespaces.py): own mount, PID, network, IPC and UTS
    namespaces. The process tree is then
 
@@ -19,7 +21,7 @@ CMD. The layers, outermost first:
 4. resource limits (soft = hard, so CMD cannot raise them), and
    no_new_privs (no set-uid program regains privilege).
 
-Each of namespaces and Landlock is "require" (cannot be set up: exit 121,
+Each of the control group, namespaces and Landlock is "require" (cannot be set up: exit 121,
 nothing runs), "try" (set up where the machine allows) or "off". What was in
 force is written as one JSON line to --status-fd before CMD starts, so the
 grader can record it.
@@ -36,6 +38,7 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves our folder out
+import cgroups  # noqa: E402
 import landlock  # noqa: E402
 import namespaces  # noqa: E402
 
@@ -186,10 +189,18 @@ def main(argv):
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     spec = json.loads(args.spec)
-    status = {"uid": None, "namespaces": [], "landlock": None, "rlimits": [],
+    status = {"uid": None, "cgroups": [], "namespaces": [], "landlock": None, "rlimits": [],
               "no_new_privs": False, "why": {}}
     if spec.get("user") and os.geteuid() != 0:
         fail("a user switch needs root")
+    if spec.get("cgroups", "off") != "off":
+        try:
+            cgroups.join(spec["cgroup_procs"])
+            status["cgroups"] = spec["cgroup_controllers"]
+        except (OSError, KeyError) as exc:
+            if spec["cgroups"] == "require":
+                fail(f"the grading's control group is required but could not be joined: {exc}")
+            status["why"]["cgroups"] = str(exc)
     mode = spec.get("namespaces", "off")
     if mode != "off":
         try:
