@@ -143,40 +143,96 @@ def clear_outputs(nb):
 
 class BoundedNotebookClient(NotebookClient):
     """nbclient, keeping at most a cell's last NOTEBOOK_OUTPUT_BYTES_PER_CELL of
-    output and NOTEBOOK_OUTPUT_BYTES in all. Widget (comm) messages and updates of
-    an earlier display (update_display_data: each would rewrite an output already
-    counted, in any cell) are ignored; the grader reads neither."""
+    output and NOTEBOOK_OUTPUT_BYTES in all, in time linear in the messages.
+
+    Display ids are dropped, and with them update_display_data and the rewrite
+    of every earlier output that shares an id (nbclient does it for a plain
+    display_data too): an output changes only by its own cell's messages, so
+    what is counted is what is kept. Widget (comm) messages are ignored. An
+    error is always kept (the checks cite it), cut to ERROR_CHARS.
+    """
+
+    ERROR_CHARS = 4000
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.total_bytes = 0
         self.cell_bytes = {}     # cell index -> [bytes of each kept output]
+        self.cell_total = {}     # cell index -> their sum
         self.truncated = set()
 
     def process_message(self, msg, cell, cell_index):
         kind = msg["msg_type"]
         if kind.startswith("comm") or kind == "update_display_data":
             return None
+        content = msg.get("content")
+        if isinstance(content, dict):
+            content.pop("transient", None)
+        if kind == "clear_output":
+            out = super().process_message(msg, cell, cell_index)
+            if not cell.outputs:  # cleared now (with wait=True: at the cell's next output)
+                self._forget(cell_index)
+            return out
         if kind not in ("stream", "display_data", "execute_result", "error"):
             return super().process_message(msg, cell, cell_index)
-        size = len(json.dumps(msg["content"], default=str))
+        if kind == "error":
+            _cut_error(content, self.ERROR_CHARS)
+        size = len(json.dumps(content, default=str))
         if self.total_bytes + size > config.NOTEBOOK_OUTPUT_BYTES and kind != "error":
             self.truncated.add(cell_index)
             return None
-        before = len(cell.outputs)
-        out = super().process_message(msg, cell, cell_index)
+        if getattr(self, "clear_before_next_output", False) or not cell.outputs:
+            self._forget(cell_index)  # nbclient empties the cell before this output, or did (a rerun)
         sizes = self.cell_bytes.setdefault(cell_index, [])
-        if len(cell.outputs) > before:
+        out = super().process_message(msg, cell, cell_index)
+        if len(cell.outputs) == len(sizes) + 1:
             sizes.append(size)
             self.total_bytes += size
-        elif len(cell.outputs) < len(sizes):  # cleared
-            self.total_bytes -= sum(sizes[len(cell.outputs):])
-            del sizes[len(cell.outputs):]
-        while sum(sizes) > config.NOTEBOOK_OUTPUT_BYTES_PER_CELL and len(sizes) > 1:
-            del cell.outputs[0]  # the last outputs matter: final prints, the error
-            self.total_bytes -= sizes.pop(0)
-            self.truncated.add(cell_index)
+            self.cell_total[cell_index] = self.cell_total.get(cell_index, 0) + size
+        elif len(cell.outputs) != len(sizes):  # not what nbclient does today: count afresh
+            self._forget(cell_index)
+            sizes = self.cell_bytes[cell_index] = [len(json.dumps(o, default=str)) for o in cell.outputs]
+            self.cell_total[cell_index] = sum(sizes)
+            self.total_bytes += self.cell_total[cell_index]
+        if self.cell_total[cell_index] > config.NOTEBOOK_OUTPUT_BYTES_PER_CELL and len(sizes) > 1:
+            self._trim(cell, cell_index)
         return out
+
+    def _forget(self, cell_index):
+        self.total_bytes -= self.cell_total.pop(cell_index, 0)
+        self.cell_bytes[cell_index] = []
+
+    def _trim(self, cell, cell_index):
+        """Drop the cell's first outputs down to three quarters of its cap (the last matter:
+        final prints, the error), in one cut, so that a flood costs linear time."""
+        sizes, kept, cut = self.cell_bytes[cell_index], self.cell_total[cell_index], 0
+        while cut < len(sizes) - 1 and kept > 0.75 * config.NOTEBOOK_OUTPUT_BYTES_PER_CELL:
+            kept -= sizes[cut]
+            cut += 1
+        del cell.outputs[:cut]
+        self.cell_bytes[cell_index] = sizes[cut:]
+        self.total_bytes -= self.cell_total[cell_index] - kept
+        self.cell_total[cell_index] = kept
+        self.truncated.add(cell_index)
+
+
+def _cut_error(content, chars):
+    """An error message's fields cut to `chars` characters each (the traceback: its last lines)."""
+    if not isinstance(content, dict):
+        return
+    for key in ("ename", "evalue"):
+        if isinstance(content.get(key), str) and len(content[key]) > chars:
+            content[key] = content[key][:chars] + " [cut]"
+    trace = content.get("traceback")
+    if isinstance(trace, list):
+        kept, total = [], 0
+        for line in reversed(trace[-50:]):
+            line = str(line)[:chars]
+            total += len(line)
+            if total > 4 * chars:
+                break
+            kept.append(line)
+        content["traceback"] = kept[::-1]
 
 
 class CellLimits:
@@ -194,7 +250,7 @@ class CellLimits:
 
 
 def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=None,
-            limits=None, on_extract=None):
+            limits=None, on_extract=None, on_started=None):
     """Run notebook `nb` (an nbformat node, changed in place) in `sandbox` (a
     grader.sandbox.Sandbox); return an Execution.
 
@@ -205,7 +261,8 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
     crash, the memory limit), stops execution. best_net is extracted after
     every cell that names it and after the last one, so what a notebook had
     built before it stopped still counts; `on_extract(extracted)` is called
-    with each extraction (to start work that needs best_net_hyperparams early).
+    with each extraction (to start work that needs best_net_hyperparams early),
+    `on_started()` once the kernel is up and connected, before any cell.
     The kernel's own stdout/stderr go to the file object `log`.
     """
     clear_outputs(nb)
@@ -229,6 +286,8 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
                                  stdout=log, stderr=log):
             watchdog = threading.Timer(total_timeout, _kill, args=(client.km,))
             watchdog.start()
+            if on_started is not None:
+                on_started()
             _run_hidden(client, nb, PRELUDE, config.EXTRACT_TIMEOUT)
             for index in code_cells[:config.NOTEBOOK_MAX_RUN_CELLS]:
                 cell = nb.cells[index]
@@ -261,7 +320,7 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
         result.stopped_by_time = True
     except Exception as exc:  # the kernel could not start, or its sockets were tampered with
         process = getattr(km.provisioner, "process", None)
-        if process is not None and process.poll() == SETUP_FAILED:
+        if process is not None and process.poll() == SETUP_FAILED and not km.sandbox_was_ready():
             raise SandboxBroken("the sandbox could not be set up for the notebook's kernel "
                                 "(see the grader's log)") from None
         result.stopped = f"the notebook's kernel failed: {exc}"
@@ -273,6 +332,7 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
                 run_sync(km.shutdown_kernel)(now=True)  # nbclient leaves a km passed in running
             except Exception:
                 _kill(km)
+        km.close_status()
     if result.running is not None:
         result.cell_seconds[result.running] = time.monotonic() - began
     result.seconds = time.monotonic() - start

@@ -14,10 +14,13 @@ each one cause with one message:
 - The notebook's best_net is credible when the notebook trained it (a cell
   that trains ran at or after best_net's creation) and its accuracy is what
   its hyperparameters give: within the measured seed spread of the grader's
-  network (a notebook seeded as the template's agrees to rounding). When a layer
-  check failed, the notebook's network was trained with those bugs and may be
+  network (a notebook seeded as the template's agrees to rounding). When a
+  training check failed (5.1, 5.2: SGD with the student's layers against the
+  reference's), the notebook's network was trained with those bugs and may be
   far worse than the grader's, so then it only must not be better by more
-  than the spread.
+  than the spread. A layer check that fails while the training checks pass
+  (a loss's epsilon, softmax on huge logits) does not change training: both
+  ways, then, and no excuse for a best_net that is missing.
 - Policy "isolate" (config.ACCURACY_POLICY, the default): 6.3 and 6.4 judge
   the grader's network, so a layer bug costs its layer checks only. Policy
   "cascade": they judge the notebook's own best_net, layer bugs included
@@ -30,6 +33,10 @@ each one cause with one message:
 from dataclasses import dataclass, field
 
 ISOLATE, CASCADE = "isolate", "cascade"
+# The layer checks that train a network with the student's layers and compare it
+# with the reference's (grader/checks/test_training.py; tests/unit/test_judge.py
+# reads their numbers there).
+TRAINING_CHECKS = ("5.1", "5.2")
 
 
 @dataclass
@@ -85,6 +92,8 @@ def judge(ev, spread, rounding=0.005):
         return Verdict(why_not=why, reproducible=why)
     allowed = spread
     layers_bad = bool(ev.layers_failed)
+    # Only a failed training check says the notebook's training differs from correct layers'.
+    trains_differently = any(name.split(" ", 1)[0] in TRAINING_CHECKS for name in ev.layers_failed)
     fix_first = (f"; your layers fail {', '.join(ev.layers_failed)}: fix them first, best_net was "
                  "trained with them" if layers_bad else "")
 
@@ -98,10 +107,10 @@ def judge(ev, spread, rounding=0.005):
         elif ev.retrain is None:
             credible, reproducible = None, f"not checked: {ev.retrain_problem}"
         else:
-            wrong = (_beyond(ev.notebook, ev.retrain, allowed) if layers_bad
+            wrong = (_beyond(ev.notebook, ev.retrain, allowed) if trains_differently
                      else _apart(ev.notebook, ev.retrain, allowed))
             credible = not wrong
-            if credible and layers_bad:
+            if credible and trains_differently:
                 reproducible = (f"best_net ({_fmt(ev.notebook)}), trained with your layers, which fail "
                                 f"{', '.join(ev.layers_failed)}, is not better than the grader's training "
                                 f"of best_net_hyperparams with correct layers ({_fmt(ev.retrain)}): "
@@ -112,11 +121,11 @@ def judge(ev, spread, rounding=0.005):
                 reproducible = (f"best_net ({_fmt(ev.notebook)}) agrees with the grader's training of "
                                 f"best_net_hyperparams ({_fmt(ev.retrain)}){exact}")
             else:
-                how = "better than" if layers_bad else "not what"
+                how = "better than" if trains_differently else "not what"
                 reproducible = (
                     f"best_net reaches {_fmt(ev.notebook)}, but training best_net_hyperparams "
                     f"{_hp(ev.hyperparams)} from the template's seed gives {_fmt(ev.retrain)}, with "
-                    f"{'correct layers ' if layers_bad else ''}at most {_spread(allowed)} apart from one "
+                    f"{'correct layers ' if trains_differently else ''}at most {_spread(allowed)} apart from one "
                     f"seed to another: best_net is {how} its hyperparameters give (trained with other "
                     "settings, or not trained in the notebook)")
     elif ev.stopped_by_grader:
@@ -127,7 +136,7 @@ def judge(ev, spread, rounding=0.005):
     # Not held against the student: a stop of ours, our own training failing, or
     # (a layer check failed) a best_net their layers could not train.
     excused = credible is None and (bool(ev.stopped_by_grader) or ev.notebook is not None
-                                    or (layers_bad and ev.attempted))
+                                    or (trains_differently and ev.attempted))
     if excused and ev.notebook is None and not ev.stopped_by_grader:
         reproducible = (f"not checked: your best_net could not be used ({ev.notebook_problem}), "
                         "which the failed layer checks account for")
@@ -139,7 +148,7 @@ def judge(ev, spread, rounding=0.005):
 
     missing = ev.notebook is None
     use_retrain = bool(ev.stopped_by_grader) or (
-        ev.policy == ISOLATE and (not missing or (layers_bad and ev.attempted)))
+        ev.policy == ISOLATE and (not missing or (trains_differently and ev.attempted)))
     if not use_retrain:
         if missing:
             # No best_net of the student's own making, and no stop of ours to blame.

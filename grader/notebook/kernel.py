@@ -63,7 +63,12 @@ class SandboxKernelManager(_CappedSockets, AsyncKernelManager):
 
     def __init__(self, sandbox, **kwargs):
         spec_dir = os.path.join(sandbox.private, "kernels")
-        _write_kernelspec(spec_dir, sandbox)
+        # The launcher writes a line here once every layer is in place, just before it
+        # runs the kernel: an exit without it is a sandbox that failed to come up.
+        status_read, self._status_write = os.pipe()
+        self._status = os.fdopen(status_read, "rb", buffering=0)
+        os.set_blocking(status_read, False)
+        _write_kernelspec(spec_dir, sandbox, self._status_write)
         super().__init__(kernel_name=KERNEL_NAME,
                          kernel_spec_manager=KernelSpecManager(kernel_dirs=[spec_dir]),
                          transport="ipc", ip=os.path.join(sandbox.ipc, "kernel"),
@@ -71,13 +76,30 @@ class SandboxKernelManager(_CappedSockets, AsyncKernelManager):
                          client_class="grader.notebook.kernel.CappedKernelClient", **kwargs)
         self.sandbox = sandbox
 
+    def sandbox_was_ready(self):
+        """Did the launcher report its layers in place (before the kernel ran)?"""
+        try:
+            return bool(self._status.read(1))  # None: nothing written
+        except (OSError, ValueError):
+            return False
+
+    def close_status(self):
+        for close in (self._status.close, lambda: os.close(self._status_write)):
+            try:
+                close()
+            except OSError:
+                pass
+
     async def _async_pre_start_kernel(self, **kw):
         cmd, kw = await super()._async_pre_start_kernel(**kw)
         # Written by jupyter_client for root alone; the sandbox group may read it.
         _share(self.connection_file, self.sandbox.user)
+        kw["pass_fds"] = (self._status_write,)
         return cmd, kw
 
     async def _async_post_start_kernel(self, **kw):
+        os.close(self._status_write)  # the launcher has its own copy now
+        self._status_write = -1
         await self._await_sockets()
         self.sandbox.freeze_ipc()
         self._check_sockets()  # after the freeze: what is checked now stays so
@@ -118,12 +140,15 @@ def _share(path, user):
         os.close(fd)
 
 
-def _write_kernelspec(spec_dir, sandbox):
-    """kernel.json of a kernel that starts in the sandbox ({connection_file} is filled in by jupyter)."""
+def _write_kernelspec(spec_dir, sandbox, status_fd):
+    """kernel.json of a kernel that starts in the sandbox ({connection_file} is filled in by jupyter).
+
+    -s: no user site-packages (a .pth there would run before the grader connects).
+    """
     folder = os.path.join(spec_dir, KERNEL_NAME)
     os.makedirs(folder, exist_ok=True)
-    argv = sandbox.command([sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                           kernel=True)
+    argv = sandbox.command([sys.executable, "-s", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                           status_fd=status_fd, kernel=True)
     with open(os.path.join(folder, "kernel.json"), "w") as f:
         json.dump({"argv": argv, "display_name": "grader sandbox", "language": "python",
                    "interrupt_mode": "signal"}, f)

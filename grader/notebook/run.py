@@ -170,6 +170,9 @@ class NotebookRun:
         self.cores = max(1, cores or cores_available())
         self.result, self.seed, self.error = None, None, None
         self.started = time.monotonic()
+        # Set once the kernel is connected (or the run ended without one): until then no
+        # other student code may run, so nothing can be planted for the kernel's start.
+        self.kernel_started = threading.Event()
         self._thread = threading.Thread(target=self._run, name="notebook", daemon=True)
         self._thread.start()
 
@@ -178,6 +181,8 @@ class NotebookRun:
             self.result = self._execute()
         except BaseException as exc:  # handed to finish(), in the checks' thread
             self.error = exc
+        finally:
+            self.kernel_started.set()
 
     def _execute(self):
         if not self.notebook_path:
@@ -206,7 +211,8 @@ class NotebookRun:
             began = time.monotonic()
             result.execution = execution = execute(
                 nb, self.sandbox, total_timeout=config.NOTEBOOK_TIMEOUT, log=self.log, limits=limits,
-                env=env, on_extract=retrainer.offer if alongside else None)
+                env=env, on_extract=retrainer.offer if alongside else None,
+                on_started=self.kernel_started.set)
             result.timing["notebook"] = time.monotonic() - began
             _read_best_net(result, execution, self.data_dir)
             _read_hyperparams(result, execution)

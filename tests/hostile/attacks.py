@@ -284,6 +284,34 @@ SYS_EXIT = "import sys\nsys.exit(0)  # exit status 0 before any test can fail\n"
 OS_EXIT = "import os\nos._exit(0)  # the process ends at once, status 0\n"
 # The launcher's own status for "a required layer could not be set up".
 EXIT_AS_SETUP_FAILED = "import os\nos._exit(121)  # what the sandbox's launcher exits with when it fails\n"
+# Everything Python and IPython run at a kernel's start, planted in the folder
+# the kernel starts in (its HOME and working directory): an IPython startup file
+# and profile config, a config file in the working directory, a .pth in the user
+# site-packages, a module shadowing the kernel's launcher. Each ends the process
+# with the status the sandbox's launcher uses for "could not be set up".
+PLANT_KERNEL_STARTUP = RECORD + '''
+import os as _os
+_home = _os.environ.get("HOME", _os.getcwd())
+_exit = "import os\\nos._exit(121)\\n"
+_plants = {
+    ".ipython/profile_default/startup/00-exit.py": _exit,
+    ".ipython/profile_default/ipython_kernel_config.py": _exit,
+    "ipython_kernel_config.py": _exit,
+    "ipython_config.py": _exit,
+    ".local/lib/python3.11/site-packages/zz_exit.pth": "import os; os._exit(121)\\n",
+    "ipykernel_launcher.py": _exit,
+}
+for _rel, _text in _plants.items():
+    try:
+        _path = _os.path.join(_home, _rel)
+        _os.makedirs(_os.path.dirname(_path), exist_ok=True)
+        if not _os.path.exists(_path):
+            with open(_path, "w") as _f:
+                _f.write(_text)
+            _hostile_record("planted", _rel)
+    except OSError as _exc:
+        _hostile_record("planted", f"denied {_rel}: {_exc!r}")
+'''
 # A tree too deep for a recursive removal (Python's shutil.rmtree hits its
 # recursion limit near 1000 levels), with an unreadable folder, in the worker's
 # folder and its /tmp, for the grading's clean-up to take away.
@@ -1218,6 +1246,12 @@ ATTACKS = [
            "notebook: best_net memorises the 250 validation images with their labels (100% validation "
            "accuracy printed) on hyperparameters that learn nothing",
            fails=WEAK_NOTEBOOK | {"6.5"}, budget=90, notebook=_validation_fitting_notebook),
+    Attack("kernel_startup_files_planted_by_the_worker",
+           "layers/linear.py plants, where the notebook's kernel starts, IPython startup and config "
+           "files, a .pth and a shadow ipykernel_launcher, each exiting with the launcher's "
+           "'sandbox failed' status 121 (a network that learns nothing)",
+           fails=WEAK_NOTEBOOK, budget=90, prepend={LINEAR: PLANT_KERNEL_STARTUP},
+           notebook=lambda ctx: weak_notebook(ctx)),
     Attack("notebook_forged_extraction",
            "notebook: patches json.dump so the grader's extraction writes a list, not a dict",
            fails={"6.2", "6.3", "6.4", "6.5", "6.6"}, budget=60, post=("notebook_ran_once",),

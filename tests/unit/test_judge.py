@@ -1,6 +1,9 @@
 """grader/notebook/judge.py: which network the accuracy checks judge, and whether best_net
 is credible, on the cases real notebooks and attacks produce."""
-from grader.notebook.judge import CASCADE, Evidence, judge
+import ast
+import os
+
+from grader.notebook.judge import CASCADE, TRAINING_CHECKS, Evidence, judge
 
 SPREAD = {"validation": 0.113, "test": 0.119}
 GOOD = {"validation": 0.412, "test": 0.412}
@@ -18,6 +21,10 @@ def evidence(**kw):
 
 def run(**kw):
     return judge(evidence(**kw), SPREAD)
+
+
+# What a bug that changes training also fails (tests/corpus: such bugs fail 5.1 and 5.2).
+TRAINING_FAILED = ["5.1 SGD steps of a small network", "5.2 A 4-10-3 network learns 10 samples"]
 
 
 def test_the_template_seeded_and_correct_agrees_to_rounding():
@@ -49,20 +56,20 @@ def test_an_unseeded_unlucky_run_below_the_spread_is_not_credible_either_way():
 
 
 def test_a_layer_bug_costs_only_its_layer_checks_under_isolate():
-    v = run(notebook=acc(0.10, 0.10), layers_failed=["4.3 Softmax + CrossEntropyLoss backward"])
+    v = run(notebook=acc(0.10, 0.10), layers_failed=["4.3 Softmax + CrossEntropyLoss backward"] + TRAINING_FAILED)
     assert v.credible and v.passes_reproducible
     assert v.accuracy == GOOD and "reference layers" in v.basis
 
 
 def test_a_layer_bug_costs_accuracy_under_cascade_and_names_the_cause():
-    v = run(notebook=acc(0.10, 0.10), layers_failed=["4.3 Softmax + CrossEntropyLoss backward"],
+    v = run(notebook=acc(0.10, 0.10), layers_failed=["4.3 Softmax + CrossEntropyLoss backward"] + TRAINING_FAILED,
             policy=CASCADE)
     assert v.accuracy == acc(0.10, 0.10)
     assert "fix them first" in v.basis and "4.3" in v.basis and "tune" not in v.basis.lower()
 
 
 def test_with_a_layer_bug_best_net_may_not_beat_correct_layers():
-    v = run(notebook=acc(0.60, 0.58), retrain=GOOD, layers_failed=["1.2 Linear.backward"])
+    v = run(notebook=acc(0.60, 0.58), retrain=GOOD, layers_failed=["1.2 Linear.backward"] + TRAINING_FAILED)
     assert v.credible is False and "better than" in v.why_not
 
 
@@ -85,19 +92,19 @@ def test_a_best_net_cell_that_raised_is_cited_when_the_layers_are_right():
 
 def test_a_best_net_cell_that_raised_because_of_a_layer_bug_is_isolated():
     v = run(notebook=None, notebook_problem="the best_net cell (cell 14) raised ValueError",
-            layers_failed=["1.1 Linear.forward"])
+            layers_failed=["1.1 Linear.forward"] + TRAINING_FAILED)
     assert v.accuracy == GOOD and v.passes_reproducible and "layer checks account for" in v.reproducible
 
 
 def test_a_best_net_that_diverged_because_of_a_layer_bug_is_isolated():
     v = run(notebook=None, notebook_problem="best_net's weights contain NaN or inf (training diverged)",
-            layers_failed=["4.3 Softmax + CrossEntropyLoss backward"])
+            layers_failed=["4.3 Softmax + CrossEntropyLoss backward"] + TRAINING_FAILED)
     assert v.accuracy == GOOD and v.passes_reproducible
 
 
 def test_a_layer_bug_does_not_earn_a_best_net_that_was_never_attempted():
     v = run(notebook=None, notebook_problem="the notebook never defines best_net", attempted=False,
-            layers_failed=["1.1 Linear.forward"])
+            layers_failed=["1.1 Linear.forward"] + TRAINING_FAILED)
     assert v.accuracy is None and "never defines" in v.why_not
 
 
@@ -109,3 +116,24 @@ def test_without_hyperparameters_best_net_is_judged_unchecked_and_only_6_5_says_
 def test_when_the_graders_own_training_fails_the_student_keeps_their_network():
     v = run(retrain=None, retrain_problem="the grader's own training did not finish within 300 s")
     assert v.accuracy == GOOD and v.credible is None and v.passes_reproducible
+
+
+def test_the_training_checks_are_the_ones_judge_names():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "grader", "checks", "test_training.py")
+    numbers = [d.args[0].value for node in ast.parse(open(path).read()).body if isinstance(node, ast.FunctionDef)
+               for d in node.decorator_list if isinstance(d, ast.Call) and getattr(d.func, "id", "") == "number"]
+    assert tuple(numbers) == TRAINING_CHECKS
+
+
+def test_a_layer_bug_that_does_not_change_training_leaves_6_5_two_sided():
+    # An epsilon in the loss (4.2) with 5.1 and 5.2 passing: the layers train as correct ones
+    # do, so an untrained or sabotaged best_net is not excused by it.
+    v = run(notebook=acc(0.10, 0.09), layers_failed=["4.2 CrossEntropyLoss on numerically hard inputs"])
+    assert v.credible is False and not v.passes_reproducible and v.accuracy is None
+    assert "not what its hyperparameters give" in v.why_not
+
+
+def test_a_best_net_cell_that_raised_is_not_excused_by_a_bug_that_does_not_change_training():
+    v = run(notebook=None, notebook_problem="the best_net cell (cell 14) raised RuntimeError",
+            layers_failed=["4.2 CrossEntropyLoss on numerically hard inputs"])
+    assert v.accuracy is None and not v.passes_reproducible and "cell 14" in v.why_not
