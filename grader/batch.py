@@ -319,6 +319,9 @@ def predicted_seconds(entries, jobs, skip_notebook):
 def run(entries, batch, jobs):
     """Grade `entries` (those not finished before); returns False if interrupted."""
     todo = [e for e in entries if finished(os.path.join(batch.out, e.student)) is None]
+    if todo and not batch.skip_notebook:
+        from . import cost
+        cost.calibrate(fresh=True)  # while nothing of ours runs; the gradings read it from the cache
     expected = predicted_seconds(todo, jobs, batch.skip_notebook) if todo else 0.0
     print(f"{len(entries)} submissions: {len(entries) - len(todo)} graded before, "
           f"{len(todo)} to grade, {jobs} at a time; expected to take about "

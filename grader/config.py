@@ -169,8 +169,9 @@ SANDBOX_PROCESSES = 128
 SANDBOX_NAMESPACES = os.environ.get("GRADER_SANDBOX_NAMESPACES", "try")
 SANDBOX_LANDLOCK = os.environ.get("GRADER_SANDBOX_LANDLOCK", "try")
 # A control group per grading (grader/sandbox/cgroups.py), as root where cgroups
-# can be written: one CPU share (at most the grading's cores) and one memory limit
-# for all its processes, so a grading cannot starve a classmate's beside it.
+# can be written: one CPU share (equal between gradings under contention, not a
+# cap) and one memory limit for all its processes, so a grading cannot starve a
+# classmate's beside it however many processes it starts.
 SANDBOX_CGROUPS = os.environ.get("GRADER_SANDBOX_CGROUPS", "try")
 # All of a grading's student processes together: the kernel with the notebook's
 # data and a network well past the budget's, the worker, what they start.

@@ -156,7 +156,7 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_o
     real_data = cifar10_dir()
     timing = extra.setdefault("timing", {})
     began = time.monotonic()
-    sandbox = Sandbox.claim(workdir, hidden=_hidden(real_data), cores=cores)
+    sandbox = Sandbox.claim(workdir, hidden=_hidden(real_data))
     timing["sandbox (claim and probe)"] = time.monotonic() - began
     extra["sandbox"] = {**sandbox.describe(), "off": sandbox.layers.off()}
     worker_log = open(os.path.join(sandbox.private, "worker.log"), "ab")

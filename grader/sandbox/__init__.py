@@ -161,13 +161,11 @@ class Sandbox:
     # --- claiming -----------------------------------------------------------
 
     @classmethod
-    def claim(cls, workdir, hidden=(), cores=None):
+    def claim(cls, workdir, hidden=()):
         """The sandbox for one grading in `workdir` (an empty root-only folder).
 
         hidden: paths student code must not be able to read (the grader's
-        sources, the real labels); the probe checks each. cores: the grading's
-        share of the machine (its control group's CPU limit; None: no limit
-        but the shared weight). Raises SandboxRefused.
+        sources, the real labels); the probe checks each. Raises SandboxRefused.
         """
         user, slot_fd, sockets, group, why = None, None, None, None, ""
         if os.geteuid() == 0:
@@ -180,7 +178,7 @@ class Sandbox:
             sweep(user[0], user[1])
             if config.SANDBOX_CGROUPS != "off":
                 try:
-                    group = cgroups.Group(f"grader-s{slot}", cores, config.SANDBOX_GROUP_MEMORY)
+                    group = cgroups.Group(f"grader-s{slot}", config.SANDBOX_GROUP_MEMORY)
                 except cgroups.CgroupError as exc:
                     why = str(exc)
         sandbox = cls(workdir, user, slot_fd, sockets)

@@ -7,8 +7,9 @@ a batch. As root, each sandbox slot gets a group in the cpu and memory
 controllers, below the grader's own; the launcher puts itself in it before
 anything else, so every process of the grading is inside and none can leave
 (the group's files are root's). Under contention each grading gets the same
-CPU share however many processes it runs, at most its cores, and its memory
-in all is capped: past it the kernel ends a process of that grading alone.
+CPU share however many processes it runs (a share, not a cap: a grading may
+use what the others leave idle), and its memory in all is capped: past it the
+kernel ends a process of that grading alone.
 
 Works with cgroup v1 (a hierarchy per controller) and v2 (one hierarchy, where
 the grader's cgroup must be allowed to delegate cpu and memory). Where neither
@@ -16,8 +17,6 @@ can be written (most containers, Gradescope's), the layer is off and results
 say so.
 """
 import os
-
-PERIOD_US = 100_000
 
 
 class CgroupError(OSError):
@@ -59,14 +58,14 @@ def _write(path, value):
 class Group:
     """The slot's group: `procs` are the files a process writes its pid to, to join."""
 
-    def __init__(self, name, cores=None, memory_bytes=None):
+    def __init__(self, name, memory_bytes=None):
         self.name, self.dirs, self.procs, self.controllers = name, [], [], []
         mounts, own = _mounts(), _own_paths()
         try:
             if "cpu" in mounts and "memory" in mounts and "cpu" in own:
-                self._v1(mounts, own, cores, memory_bytes)
+                self._v1(mounts, own, memory_bytes)
             elif "" in mounts and "" in own:
-                self._v2(mounts[""], own[""], cores, memory_bytes)
+                self._v2(mounts[""], own[""], memory_bytes)
             else:
                 raise CgroupError(0, "no cgroup cpu and memory controllers are mounted")
         except OSError as exc:
@@ -81,18 +80,17 @@ class Group:
         self.dirs.append(path)
         return path
 
-    def _v1(self, mounts, own, cores, memory_bytes):
+    def _v1(self, mounts, own, memory_bytes):
         cpu = self._make(mounts["cpu"] + own["cpu"])
         _write(os.path.join(cpu, "cpu.shares"), 1024)
-        _write(os.path.join(cpu, "cpu.cfs_period_us"), PERIOD_US)
-        _write(os.path.join(cpu, "cpu.cfs_quota_us"), int(cores * PERIOD_US) if cores else -1)
+        _write(os.path.join(cpu, "cpu.cfs_quota_us"), -1)  # a crashed grading's group may have had one
         memory = self._make(mounts["memory"] + own.get("memory", "/"))
         if memory_bytes:
             _write(os.path.join(memory, "memory.limit_in_bytes"), int(memory_bytes))
         self.procs = [os.path.join(cpu, "cgroup.procs"), os.path.join(memory, "cgroup.procs")]
         self.controllers = ["cpu", "memory"]
 
-    def _v2(self, mount, own, cores, memory_bytes):
+    def _v2(self, mount, own, memory_bytes):
         parent = mount + own
         with open(os.path.join(parent, "cgroup.subtree_control")) as f:
             enabled = f.read().split()
@@ -104,7 +102,7 @@ class Group:
                                   f"and memory ({exc.strerror}); run it in a cgroup of its own") from None
         group = self._make(parent)
         _write(os.path.join(group, "cpu.weight"), 100)
-        _write(os.path.join(group, "cpu.max"), f"{int(cores * PERIOD_US)} {PERIOD_US}" if cores else "max")
+        _write(os.path.join(group, "cpu.max"), "max")
         if memory_bytes:
             _write(os.path.join(group, "memory.max"), int(memory_bytes))
         self.procs = [os.path.join(group, "cgroup.procs")]
