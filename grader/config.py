@@ -168,6 +168,10 @@ SANDBOX_PROCESSES = 128
 # containers forbid them); Landlock needs Linux 5.13+ (TCP rules 6.7+).
 SANDBOX_NAMESPACES = os.environ.get("GRADER_SANDBOX_NAMESPACES", "try")
 SANDBOX_LANDLOCK = os.environ.get("GRADER_SANDBOX_LANDLOCK", "try")
+# A seccomp filter (grader/sandbox/seccomp.py): EPERM for the kernel's keyring
+# calls (per uid, not namespaced, they outlive a grading). "try" / "off" /
+# "require", like Landlock; "seccomp" may also be named in SANDBOX_REQUIRE.
+SANDBOX_SECCOMP = os.environ.get("GRADER_SANDBOX_SECCOMP", "try")
 # A control group per grading (grader/sandbox/cgroups.py), as root where cgroups
 # can be written: one CPU share (equal between gradings under contention, not a
 # cap) and one memory limit for all its processes, so a grading cannot starve a

@@ -6,6 +6,7 @@ Run with -s to see the table: action, where, expected, actual, the layer that st
 """
 import json
 import os
+import platform
 import shutil
 import site
 import socket
@@ -18,7 +19,7 @@ import threading
 import nbformat
 import pytest
 
-from grader.sandbox import Sandbox, SandboxRefused, remove_tree
+from grader.sandbox import Sandbox, SandboxRefused, remove_tree, seccomp
 from tests import sandbox_probe
 from tests.grading import ROOT, copy_reference
 
@@ -311,3 +312,89 @@ def test_a_gradings_processes_share_one_control_group(monkeypatch):
         outcome = box.close()
         remove_tree(workdir)
     assert outcome.get("cgroup removed") is True
+
+
+# Student code's view of the kernel's keyrings: one JSON line.
+KEYRING_PROBE = r'''
+import ctypes, json, os, platform, socket
+import numpy as np
+ADD_KEY, KEYCTL = {"x86_64": (248, 250), "aarch64": (217, 219)}[platform.machine()]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+found = {}
+payload = b"left by the sandbox test"
+key = libc.syscall(ADD_KEY, b"user", b"grader-test-key", payload, len(payload), ctypes.c_long(-4))
+found["add_key"] = key if key > 0 else -ctypes.get_errno()
+result = libc.syscall(KEYCTL, ctypes.c_long(0), ctypes.c_long(-4), ctypes.c_long(0))  # GET_KEYRING_ID @u
+found["keyctl"] = result if result > 0 else -ctypes.get_errno()
+found["matmul"] = float((np.ones((64, 64)) @ np.ones((64, 64)))[0, 0])
+a, b = socket.socketpair()
+a.sendall(b"ping")
+found["socketpair"] = b.recv(4).decode()
+print(json.dumps(found))
+'''
+
+# Run as the sandbox uid, outside the sandbox: is the test's key still in its user keyring?
+FIND_KEY = r'''
+import ctypes, platform
+KEYCTL = {"x86_64": 250, "aarch64": 219}[platform.machine()]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+key = libc.syscall(KEYCTL, ctypes.c_long(10), ctypes.c_long(-4), b"user", b"grader-test-key", ctypes.c_long(0))
+print(key if key > 0 else -ctypes.get_errno())
+'''
+
+
+def _keyring_probe(box):
+    argv = box.command([sys.executable, "-I", "-c", KEYRING_PROBE], cwd=box.worker)
+    proc = subprocess.run(argv, env=box.env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_student_code_cannot_use_the_kernel_keyrings():
+    """Keyrings are per uid and outlive the grading: seccomp answers EPERM to the
+    key system calls, while numpy and sockets (Jupyter's) work as before."""
+    if platform.machine() not in seccomp.ARCHITECTURES:
+        pytest.skip(f"no seccomp filter for {platform.machine()}")
+    workdir = tempfile.mkdtemp(prefix="grader-seccomp-")
+    box = Sandbox.claim(workdir)
+    try:
+        assert box.layers.seccomp, box.layers.why
+        assert box.layers.seccomp["denied"] == ["add_key", "request_key", "keyctl"]
+        assert box.seccomp == "require"  # found by the probe: from now on required
+        assert "seccomp" in box.describe()
+        found = _keyring_probe(box)
+        for kernel in (False, True):  # the worker's and the kernel's launch
+            argv = box.command(["true"], kernel=kernel)
+            assert json.loads(argv[argv.index("--spec") + 1])["seccomp"] == "require"
+    finally:
+        box.close()
+        remove_tree(workdir)
+    assert found == {"add_key": -1, "keyctl": -1, "matmul": 64.0, "socketpair": "ping"}  # -EPERM
+
+
+def test_a_sandbox_uids_keys_are_cleared_when_its_grading_ends(monkeypatch):
+    """Behind seccomp: with the filter off, a key student code adds to its uid's keyring
+    is gone once the sandbox closes, so the next grading with that uid cannot read it."""
+    monkeypatch.setattr("grader.config.SANDBOX_SECCOMP", "off")
+    workdir = tempfile.mkdtemp(prefix="grader-keyrings-")
+    box = Sandbox.claim(workdir)
+    try:
+        assert box.layers.seccomp is None and box.seccomp == "off"
+        assert any("seccomp" in line for line in box.layers.off())
+        uid, gid = box.user
+        assert box.keyrings_at_claim["cleared"][:2] == ["user", "user session"], box.keyrings_at_claim
+        found = _keyring_probe(box)
+        assert found["add_key"] > 0, found  # without the filter, the key is made
+
+        def find():
+            return int(subprocess.run([sys.executable, "-I", "-S", "-c", FIND_KEY], user=uid, group=gid,
+                                      extra_groups=[], cwd="/", env={}, capture_output=True, text=True,
+                                      timeout=30, check=True).stdout)
+        assert find() == found["add_key"]  # outlives the process that made it
+    finally:
+        outcome = box.close()
+        remove_tree(workdir)
+    assert outcome["keyrings"]["at close"]["cleared"][:2] == ["user", "user session"], outcome
+    assert find() == -126  # ENOKEY

@@ -17,7 +17,9 @@ in `sandbox.layers` and in results.json:
   Python installation and the grading's own folders, a private /tmp, no
   network but loopback, no view of other processes;
 - Landlock: reads only those paths, writes only its own folders, no TCP;
-- resource limits and no_new_privs.
+- resource limits and no_new_privs;
+- seccomp: no kernel keyrings (per uid, not namespaced: they would outlive
+  the grading), which are also emptied when a uid is claimed and released.
 
 The folder `workdir` (made by the caller, root-only) is laid out as
 
@@ -51,7 +53,7 @@ import time
 from dataclasses import dataclass, field
 
 from .. import config
-from . import cgroups, processes
+from . import cgroups, keyrings, processes
 from .channel import Channel
 from .processes import become_subreaper, descendants, kill_descendants, signal_each  # noqa: F401
 from .remove import remove_tree  # noqa: F401
@@ -79,6 +81,7 @@ class Layers:
     cgroups: list = field(default_factory=list)      # e.g. ["cpu", "memory"]: one group per grading
     namespaces: list = field(default_factory=list)   # e.g. ["mount", "pid", "network", "ipc", "uts"]
     landlock: dict = None                 # {"abi", "fs", "tcp", "scope"} or None
+    seccomp: dict = None                  # {"arch", "denied": [system calls]} or None
     rlimits: list = field(default_factory=list)
     no_new_privs: bool = False
     network: str = "open"                 # "loopback only" / "no TCP" / "open"
@@ -102,6 +105,8 @@ class Layers:
                            f"{self.why.get('namespaces', 'off')})")
         if not self.landlock:
             missing.append(f"no Landlock ({self.why.get('landlock', 'off')})")
+        if not self.seccomp:
+            missing.append(f"no seccomp filter: kernel keyrings reachable ({self.why.get('seccomp', 'off')})")
         if self.network == "open":
             missing.append("the network is reachable")
         if self.grader_files == "readable":
@@ -151,6 +156,8 @@ class Sandbox:
         self.sockets = sockets or tempfile.mkdtemp(prefix="grader-s-", dir="/tmp")
         self.namespaces = config.SANDBOX_NAMESPACES   # "try" until the probe settles it
         self.landlock = config.SANDBOX_LANDLOCK
+        self.seccomp = config.SANDBOX_SECCOMP
+        self.keyrings_at_claim = None
         self.layers = Layers(uid=user[0] if user else None)
         self.group, self.cgroups = None, "off"   # the control group (claim makes it, the probe settles it)
         for name in FOLDERS:
@@ -176,12 +183,15 @@ class Sandbox:
             user = (config.SANDBOX_UID_BASE + slot,) * 2
             processes.kill_uid(user[0])  # anything a crashed earlier grading left
             sweep(user[0], user[1])
+            cleared = keyrings.clear(*user)
             if config.SANDBOX_CGROUPS != "off":
                 try:
                     group = cgroups.Group(f"grader-s{slot}", config.SANDBOX_GROUP_MEMORY)
                 except cgroups.CgroupError as exc:
                     why = str(exc)
         sandbox = cls(workdir, user, slot_fd, sockets)
+        if user is not None:
+            sandbox.keyrings_at_claim = cleared  # for close()'s outcome, which is logged
         sandbox.group = group
         sandbox.cgroups = "try" if group else "off"
         if why:
@@ -240,10 +250,12 @@ class Sandbox:
         self.namespaces = "require" if status["namespaces"] else "off"
         self.landlock = "require" if status["landlock"] else "off"
         self.cgroups = "require" if status.get("cgroups") else "off"
+        self.seccomp = "require" if status.get("seccomp") else "off"
         layers = self.layers
         layers.cgroups = status.get("cgroups", [])
         layers.namespaces, layers.landlock = status["namespaces"], status["landlock"]
         layers.rlimits, layers.no_new_privs = status["rlimits"], status["no_new_privs"]
+        layers.seccomp = status.get("seccomp")
         layers.why.update(status["why"])
         layers.network = ("loopback only" if "network" in status["namespaces"] else
                           "no TCP" if not report["tcp"] else "open")
@@ -258,7 +270,8 @@ class Sandbox:
             layers.grader_files = "file permissions"
         missing = [name for name in config.SANDBOX_REQUIRE
                    if not {"namespaces": status["namespaces"], "landlock": status["landlock"],
-                           "cgroups": status.get("cgroups"), "no network": layers.network != "open"}.get(name)]
+                           "cgroups": status.get("cgroups"), "seccomp": status.get("seccomp"),
+                           "no network": layers.network != "open"}.get(name)]
         if missing:
             raise SandboxRefused(f"the sandbox layers {', '.join(missing)} are required "
                                  "(config.SANDBOX_REQUIRE) but this machine does not allow them: "
@@ -330,7 +343,7 @@ class Sandbox:
         """
         spec = {"limits": self.limits(), "user": list(self.user) if self.user else None,
                 "cwd": cwd or self.home, "namespaces": self.namespaces, "landlock": self.landlock,
-                "status_fd": status_fd, "cgroups": self.cgroups}
+                "status_fd": status_fd, "cgroups": self.cgroups, "seccomp": self.seccomp}
         if self.group is not None and self.cgroups != "off":
             spec.update(cgroup_procs=self.group.procs, cgroup_controllers=self.group.controllers)
         if self.namespaces != "off":
@@ -404,6 +417,9 @@ class Sandbox:
             outcome["killed"] = processes.kill_uid(self.user[0])
             if self.namespaces != "require":
                 outcome["swept"] = sweep(self.user[0], self.user[1])
+            # Keyrings belong to the uid, not to a namespace: emptied whatever the layers.
+            outcome["keyrings"] = {"at claim": self.keyrings_at_claim,
+                                   "at close": keyrings.clear(*self.user)}
         if getattr(self, "group", None) is not None:
             outcome["cgroup removed"] = self.group.remove()
         if getattr(self, "channel_socket", None):

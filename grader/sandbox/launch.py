@@ -20,8 +20,11 @@ CMD. The layers, outermost first:
    its own folders, open no TCP connection and signal nothing outside.
 4. resource limits (soft = hard, so CMD cannot raise them), and
    no_new_privs (no set-uid program regains privilege).
+5. seccomp (seccomp.py), last, after no_new_privs and just before exec:
+   EPERM for the kernel's keyrings (add_key, request_key, keyctl), which are
+   per uid and outlive the grading, and for any other architecture's calls.
 
-Each of the control group, namespaces and Landlock is "require" (cannot be set up: exit 121,
+Each of the control group, namespaces, Landlock and seccomp is "require" (cannot be set up: exit 121,
 nothing runs), "try" (set up where the machine allows) or "off". What was in
 force is written as one JSON line to --status-fd before CMD starts, so the
 grader can record it.
@@ -41,6 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves our 
 import cgroups  # noqa: E402
 import landlock  # noqa: E402
 import namespaces  # noqa: E402
+import seccomp  # noqa: E402
 
 SETUP_FAILED = 121  # the exit status when a required layer is missing: nothing ran
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
@@ -96,8 +100,10 @@ def run_command(spec, command, status, own_group):
         status["landlock"] = _landlock(spec, status)
         set_limits(spec.get("limits", {}))
         status["rlimits"] = sorted(spec.get("limits", {}))
-        _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            fail("no_new_privs could not be set")
         status["no_new_privs"] = True
+        status["seccomp"] = _seccomp(spec, status)  # needs no_new_privs (as the unprivileged uid)
         if status["namespaces"]:
             # Its parent is our init, pid 1, which Jupyter's kernel would take for a
             # sign that the grader died; "1" tells it not to watch (the launcher's
@@ -129,6 +135,19 @@ def _landlock(spec, status):
         if mode == "require":
             fail(f"Landlock is required but unavailable: {exc}")
         status["why"]["landlock"] = str(exc)
+        return None
+
+
+def _seccomp(spec, status):
+    mode = spec.get("seccomp", "off")
+    if mode == "off":
+        return None
+    try:
+        return seccomp.install()
+    except OSError as exc:
+        if mode == "require":
+            fail(f"the seccomp filter is required but could not be installed: {exc}")
+        status["why"]["seccomp"] = str(exc)
         return None
 
 
@@ -190,7 +209,7 @@ def main(argv):
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     spec = json.loads(args.spec)
     status = {"uid": None, "cgroups": [], "namespaces": [], "landlock": None, "rlimits": [],
-              "no_new_privs": False, "why": {}}
+              "no_new_privs": False, "seccomp": None, "why": {}}
     if spec.get("user") and os.geteuid() != 0:
         fail("a user switch needs root")
     if spec.get("cgroups", "off") != "off":
