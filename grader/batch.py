@@ -24,6 +24,7 @@ import argparse
 import csv
 import io
 import json
+import math
 import os
 import shutil
 import signal
@@ -276,29 +277,61 @@ def _interrupt(signum, frame):
 
 
 def _notebook_of(path):
-    """The submission's notebook as a dict (from a folder, or a zip's member), or None."""
+    """The submission's notebook as a dict (from a folder, or a zip's member), or None.
+
+    For the time estimate only, so best effort: a notebook larger than the grader
+    reads (submission.MAX_FILE_BYTES, counted in bytes read, whatever a zip's
+    header claims), not UTF-8, not JSON, not a JSON object, nested past the
+    recursion limit, or a damaged zip, is None.
+    """
     from .submission import MAX_FILE_BYTES, NOTEBOOK, find_root, plain_file
+    limit = MAX_FILE_BYTES[".ipynb"]
     try:
         if os.path.isdir(path):
             root = find_root(path)
             if not plain_file(root, NOTEBOOK):
                 return None
-            with open(os.path.join(root, NOTEBOOK), encoding="utf-8") as f:
-                return json.load(f)
-        with zipfile.ZipFile(path) as zf:
-            member = next((m for m in zf.infolist() if m.filename.endswith(NOTEBOOK)
-                           and m.file_size <= MAX_FILE_BYTES[".ipynb"]), None)
-            return json.loads(zf.read(member)) if member else None
-    except (OSError, ValueError, zipfile.BadZipFile):
+            with open(os.path.join(root, NOTEBOOK), "rb") as f:
+                data = f.read(limit + 1)
+        else:
+            with zipfile.ZipFile(path) as zf:
+                member = next((m for m in zf.infolist() if m.filename.endswith(NOTEBOOK)
+                               and m.file_size <= limit), None)
+                if member is None:
+                    return None
+                with zf.open(member) as f:
+                    data = f.read(limit + 1)  # bounded, even for a member that lies about its size
+        if len(data) > limit:
+            return None
+        notebook = json.loads(data.decode("utf-8"))
+        return notebook if isinstance(notebook, dict) else None
+    except Exception:  # RecursionError, MemoryError, UnicodeDecodeError, zlib.error, ...
         return None
+
+
+def _training_seconds(path, alongside):
+    """Seconds the grading of the submission at `path` spends training best_net: the
+    notebook's training, and the grader's own where it cannot run beside it; 0 when
+    the notebook's best_net_hyperparams cannot be read, or the grader would refuse them."""
+    from utils import budget
+
+    from .notebook.run import check_hyperparams
+    try:
+        found = budget.notebook_hyperparams(_notebook_of(path) or {})
+        values, _ = check_hyperparams(found if isinstance(found, (list, tuple)) else None)
+        if values is None:
+            return 0.0
+        advice = budget.advise(values, config.BEST_NET_BUDGET)
+        train = min(advice.seconds, config.BEST_NET_MARGIN * config.BEST_NET_BUDGET)
+        return train * (1 if alongside else 2) if math.isfinite(train) and train > 0 else 0.0
+    except Exception:  # one student's notebook never stops the batch: no prediction for it
+        return 0.0
 
 
 def predicted_seconds(entries, jobs, skip_notebook):
     """The batch's expected wall time by the cost model: for each submission the grader's
     own work and best_net's training (twice where the grader's training cannot run
     beside the notebook's), on this machine, shared among `jobs` at a time."""
-    from utils import budget
-
     from . import cost
     alongside = max(1, len(os.sched_getaffinity(0)) // jobs) >= config.RETRAIN_ALONGSIDE_CORES
     speed = max(1.0, cost.speed())
@@ -306,12 +339,7 @@ def predicted_seconds(entries, jobs, skip_notebook):
     for entry in entries:
         seconds = config.GRADING_OVERHEAD_LAYERS
         if not skip_notebook:
-            seconds += config.GRADING_OVERHEAD_NOTEBOOK
-            values = budget.notebook_hyperparams(_notebook_of(entry.path) or {})
-            if isinstance(values, (list, tuple)) and len(values) == 4:
-                advice = budget.advise(values, config.BEST_NET_BUDGET)
-                train = min(advice.seconds, config.BEST_NET_MARGIN * config.BEST_NET_BUDGET)
-                seconds += train * (1 if alongside else 2)
+            seconds += config.GRADING_OVERHEAD_NOTEBOOK + _training_seconds(entry.path, alongside)
         total += seconds * speed
     return total / jobs
 

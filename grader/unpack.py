@@ -7,7 +7,15 @@ whose path leaves the destination (absolute, `..`, a drive), a link, an
 encrypted member, or more data than the limits below stops the extraction with
 an UnsafeArchive that says why; sizes are counted as bytes are written, so a
 zip whose headers lie about sizes is caught too.
+
+A zip that is damaged in any way (a name that is not valid UTF-8, corrupt
+compressed data, an unsupported compression method, a truncated file, ...)
+also ends in an UnsafeArchive: whatever the zipfile module or a decompressor
+raises while the archive is read is the upload's fault, and the student is
+told which member and why. Only MemoryError, and OSErrors that mean the
+grader's own disk is failing (full, read-only, I/O error), propagate.
 """
+import errno
 import os
 import stat
 import zipfile
@@ -44,8 +52,10 @@ def extract(archive, dest):
     label = os.path.basename(archive)
     try:
         zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UnsafeArchive(f"{label} is not a readable zip file ({exc})") from None
+    except Exception as exc:  # the central directory is damaged, a name is not UTF-8, ...
+        if isinstance(exc, _GRADERS_FAULT) or _machine_fault(exc):
+            raise
+        raise UnsafeArchive(f"{label} is not a readable zip file ({_damage(exc)})") from None
     extracted, seen, total = [], set(), 0
     with zf:
         members = zf.infolist()
@@ -81,26 +91,95 @@ def _copy_member(zf, info, target, label, budget):
     """Write one member to `target`, stopping past the size limits; returns its size."""
     limit = min(MAX_FILE_BYTES, budget)
     written = 0
-    try:
-        with zf.open(info) as src, open(target, "wb") as out:
-            while chunk := src.read(1 << 20):
+    with _reading(label, info):
+        src = zf.open(info)
+    with src:
+        with _writing(label, info):
+            out = open(target, "wb")
+        with out:
+            while True:
+                with _reading(label, info):
+                    chunk = src.read(1 << 20)
+                if not chunk:
+                    break
                 written += len(chunk)
                 if written > limit:
                     raise UnsafeArchive(
                         f"{label} is too large once extracted ({info.filename!r} or the whole "
                         f"exceeds {MAX_FILE_BYTES >> 20} MB per file, {MAX_TOTAL_BYTES >> 20} MB in all)")
-                out.write(chunk)
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-        # A damaged member, an unsupported compression method, a folder of the
-        # same name, a name too long for the file system.
-        raise UnsafeArchive(f"{label}: {info.filename!r} could not be extracted "
-                            f"({_reason(exc)})") from None
+                with _writing(label, info):
+                    out.write(chunk)
     return written
+
+
+# Not the upload's fault: these propagate (KeyboardInterrupt and SystemExit are
+# not Exceptions and are never caught here).
+_GRADERS_FAULT = (MemoryError,)
+_MACHINE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO,
+                             errno.EMFILE, errno.ENFILE, errno.ENOMEM})
+
+
+def _machine_fault(exc):
+    """Whether `exc` is the grader's disk or process failing rather than the zip."""
+    return isinstance(exc, OSError) and exc.errno in _MACHINE_ERRNOS
+
+
+class _reading:
+    """Any exception reading member `info` (opening it, decompressing it) becomes an UnsafeArchive."""
+
+    def __init__(self, label, info):
+        self.label, self.info = label, info
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if (not isinstance(exc, Exception) or isinstance(exc, (UnsafeArchive,) + _GRADERS_FAULT)
+                or _machine_fault(exc)):
+            return False  # no exception, or one that is not the zip's fault
+        raise UnsafeArchive(f"{self.label}: {self.info.filename!r} could not be extracted "
+                            f"({_damage(exc)})") from None
+
+
+class _writing(_reading):
+    """An OSError writing member `info` becomes an UnsafeArchive, unless the grader's disk is at fault."""
+
+    def __exit__(self, kind, exc, tb):
+        if not isinstance(exc, OSError) or _machine_fault(exc):
+            return False
+        raise UnsafeArchive(f"{self.label}: {self.info.filename!r} could not be extracted "
+                            f"({_reason(exc)})") from None
+
+
+def _damage(exc):
+    """What is wrong with the zip's data, from what reading it raised, in the student's terms."""
+    import lzma
+    import zlib
+    detail = str(exc)
+    if len(detail) > 200:
+        detail = detail[:200] + "..."
+    if isinstance(exc, UnicodeDecodeError):
+        return "a file name in it is marked as UTF-8 but is not valid UTF-8; zip the folder again"
+    if isinstance(exc, NotImplementedError):
+        return (f"it uses a compression method the grader cannot read ({detail}); "
+                "zip the folder again with ordinary (deflate) compression")
+    if isinstance(exc, RuntimeError) and ("encrypted" in detail or "password" in detail):
+        return "it is password-protected; zip the folder again without a password"
+    if isinstance(exc, EOFError):
+        return "the zip is cut short (truncated); zip the folder again and upload the whole file"
+    if isinstance(exc, OSError) and exc.errno == errno.EINVAL:  # a seek before the file's start
+        return f"it is damaged: an offset in it points outside the file ({detail}); zip the folder again"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return detail
+    if isinstance(exc, (zlib.error, lzma.LZMAError, OSError)):  # bz2 reports bad data as OSError
+        return f"its compressed data is damaged ({detail}); zip the folder again"
+    if isinstance(exc, zipfile.BadZipFile):  # zipfile's own words: bad CRC, not a zip file, ...
+        return f"{detail}; zip the folder again"
+    return f"it is damaged ({type(exc).__name__}: {detail}); zip the folder again"
 
 
 def _reason(exc):
     """Why a member could not be written, in the student's terms."""
-    import errno
     reasons = {errno.ENAMETOOLONG: "its name or path is too long",
                errno.EEXIST: "a file and a folder in the zip have the same name",
                errno.ENOTDIR: "a file and a folder in the zip have the same name",
