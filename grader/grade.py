@@ -250,6 +250,10 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False, not
             extra["notebook"] = {"accuracy": notebook.accuracy, "claims": notebook.claims,
                                  "integrity": notebook.integrity(), "retrain": notebook.retrain,
                                  "timing": {**notebook.timing, **_cell_timing(notebook)}}
+            verdict = getattr(notebook, "verdict", None)
+            if verdict is not None and verdict.grader_fault:
+                # Scored without 6.3-6.5 rather than for or against the student: the staff regrade.
+                extra["status"], extra["error"] = "grader error", verdict.why_not
             if notebook.integrity():
                 output += "\nNote: " + "; ".join(notebook.integrity()) + "."
         results = results_mod.build(checks, output, time.monotonic() - start, extra_data=extra)

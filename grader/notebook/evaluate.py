@@ -57,10 +57,23 @@ def dataset(data_dir):
     return get_cifar10_data(data_dir, **SUBSETS)
 
 
+# Activations held at once while predicting: best_net's widths are the student's
+# (a layer 30,000 wide drove the root grader to 2.7 GB on 5,000 rows at once).
+PREDICT_BYTES = 64 * 2 ** 20
+
+
+def predict(net, pairs, x):
+    """net.predict(x) a slice of rows at a time, so memory is bounded by PREDICT_BYTES
+    whatever the widths (x: N x 3072; returns what predict returns, N rows)."""
+    widest = max([x.shape[1]] + [w.shape[1] for w, _ in pairs])
+    rows = max(1, PREDICT_BYTES // (8 * 3 * widest))  # a layer's input, output and a copy
+    return np.concatenate([net.predict(x[i:i + rows]) for i in range(0, len(x), rows)])
+
+
 def accuracies(pairs, data_dir):
     """{'train', 'validation', 'test'}: accuracy of the network on the notebook's subsets."""
     data, net = dataset(data_dir), network(pairs)
-    return {name: get_classification_accuracy(net.predict(data[f"x_{split}"]), data[f"y_{split}"])
+    return {name: get_classification_accuracy(predict(net, pairs, data[f"x_{split}"]), data[f"y_{split}"])
             for name, split in (("train", "train"), ("validation", "val"), ("test", "test"))}
 
 

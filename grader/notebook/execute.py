@@ -160,6 +160,7 @@ class BoundedNotebookClient(NotebookClient):
         self.cell_bytes = {}     # cell index -> [bytes of each kept output]
         self.cell_total = {}     # cell index -> their sum
         self.truncated = set()
+        self.interrupted = False  # the running cell was stopped by its time limit
 
     def process_message(self, msg, cell, cell_index):
         kind = msg["msg_type"]
@@ -197,6 +198,12 @@ class BoundedNotebookClient(NotebookClient):
         if self.cell_total[cell_index] > config.NOTEBOOK_OUTPUT_BYTES_PER_CELL and len(sizes) > 1:
             self._trim(cell, cell_index)
         return out
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        # The only record that the grader stopped a cell: an error named KeyboardInterrupt
+        # or CellTimeoutError can be raised by the student's own code.
+        self.interrupted = True
+        return await super()._async_handle_timeout(timeout, cell)
 
     def _forget(self, cell_index):
         self.total_bytes -= self.cell_total.pop(cell_index, 0)
@@ -295,15 +302,16 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
                 client.timeout = limit = int(math.ceil(limits.limit(index)))  # nbclient takes whole seconds
                 result.limits[index] = limit
                 began = time.monotonic()
+                client.interrupted = False
                 client.execute_cell(cell, index)
                 result.cell_seconds[index] = seconds = time.monotonic() - began
                 limits.record(index, seconds)
                 result.running = None
+                if client.interrupted:
+                    result.timed_out.append(index)
                 for output in cell.outputs:
                     if output.output_type == "error":
-                        if output.ename in ("KeyboardInterrupt", "CellTimeoutError"):
-                            result.timed_out.append(index)
-                        result.errors.append((index, _describe(output, limit)))
+                        result.errors.append((index, _describe(output, limit, client.interrupted)))
                 if "best_net" in cell.source or index == run[-1]:
                     extraction.run(client, nb)
                     result.history.append((index, extraction.summary()))
@@ -353,9 +361,8 @@ def _run_hidden(client, nb, source, timeout):
         nb.cells.pop()
 
 
-def _describe(error, limit):
-    if error.ename in ("KeyboardInterrupt", "CellTimeoutError"):
-        # Nothing interrupts the kernel but our time limit.
+def _describe(error, limit, interrupted):
+    if interrupted and error.ename in ("KeyboardInterrupt", "CellTimeoutError"):
         return f"the cell ran longer than {limit:g} s, its time limit on the grader, and was interrupted"
     return f"{error.ename}: {error.evalue}"[:2000]
 

@@ -26,6 +26,8 @@ each one cause with one message:
   "cascade": they judge the notebook's own best_net, layer bugs included
   (the message then names the failed layer checks, never "tune").
 - A best_net that is not credible earns neither accuracy check nor 6.5.
+- The grader's own training failing is the grader's fault: 6.3-6.5 are not
+  judged (no points either way), and the results say the staff must regrade.
 - A stop the grader made (its time limit, within the budget) is not the
   student's fault: the grader's network is judged and 6.5 is not held against
   them. A best_net cell that raised is cited by its number.
@@ -65,6 +67,7 @@ class Verdict:
     credible: bool = None             # None: could not be checked, not held against the student
     reproducible: str = ""            # 6.5's message
     passes_reproducible: bool = False
+    grader_fault: bool = False        # nothing judged because the grader's own training failed
 
 
 def _fmt(accuracy):
@@ -90,6 +93,13 @@ def judge(ev, spread, rounding=0.005):
     if ev.over_budget:
         why = f"best_net is not graded: {ev.over_budget}"
         return Verdict(why_not=why, reproducible=why)
+    if ev.retrain is None and ev.retrain_problem:
+        # Our own training is the evidence every other rule weighs; without it nothing is
+        # judged, neither for nor against the student (a seed numpy refuses once made it
+        # fail on purpose, and a failure in the student's favour then passed 6.3-6.5).
+        why = (f"not graded: {ev.retrain_problem}. This is a problem of the grader, not of your "
+               "submission: please tell the course staff, who will regrade it")
+        return Verdict(why_not=why, reproducible=why, grader_fault=True)
     allowed = spread
     layers_bad = bool(ev.layers_failed)
     # Only a failed training check says the notebook's training differs from correct layers'.

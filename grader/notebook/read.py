@@ -187,20 +187,69 @@ def claimed(nb):
 
 # ---- best_net's cell ----------------------------------------------------------
 
-_ASSIGNS_BEST_NET = re.compile(r"^[ \t]*(?:[\w, ]*,\s*)?best_net\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+# Matched from a line's first non-blank character only (re.match, one start per line):
+# searched over the whole text, `^[ \t]*` and `[\w, ]*` both took the same blanks and a
+# line of two million spaces backtracked for hours while holding the GIL.
+_ASSIGNS_BEST_NET = re.compile(r"(?:[\w, ]*,\s*)?best_net\s*(?::[^=\n]*)?=(?!=)")
 # A cell that trains: the Trainer (train, train_epoch), or a step of its own.
 _TRAINS = re.compile(r"\.(?:train\w*|step)\s*\(")
-_SEED = re.compile(r"\b(?:np|numpy)\.random\.seed\(\s*(\d+)\s*\)")
+_SEED = re.compile(r"\b(?:np|numpy)\.random\.seed\(\s*(\d{1,10})\s*\)")
+SEED_MAX = 2 ** 32 - 1   # what np.random.seed accepts
 EPOCH_LINE = "Epoch Average Loss"
 
 
+def _code_lines(text):
+    """(offset, line) of each line, without its comment (a '#' outside quotes is close
+    enough here) or leading blanks: linear in the text."""
+    offset = 0
+    for line in text.split("\n"):
+        code = line.split("#", 1)[0].lstrip(" \t")
+        if code:
+            yield offset + len(line) - len(line.lstrip(" \t")), code
+        offset += len(line) + 1
+
+
+def _best_net_assignment(text):
+    """Offset of the first line that assigns best_net, or None."""
+    if "best_net" not in text:
+        return None
+    for offset, code in _code_lines(text):
+        if "best_net" in code and _ASSIGNS_BEST_NET.match(code):
+            return offset
+    return None
+
+
 def assigns_best_net(cell):
-    return cell.get("cell_type") == "code" and bool(_ASSIGNS_BEST_NET.search(source(cell)))
+    return cell.get("cell_type") == "code" and _best_net_assignment(source(cell)) is not None
 
 
-def trains_code(cell):
-    """True for a code cell whose code trains a network (.train(), .train_epoch(), .step())."""
-    return cell.get("cell_type") == "code" and bool(_TRAINS.search(source(cell)))
+def trains_code(cell, trainers=()):
+    """True for a code cell whose code (comments aside) trains a network: .train(),
+    .train_epoch(), .step(), or a call of one of `trainers` (functions that do)."""
+    if cell.get("cell_type") != "code":
+        return False
+    calls = re.compile(r"\b(?:%s)\s*\(" % "|".join(map(re.escape, trainers))) if trainers else None
+    return any(_TRAINS.search(code) or (calls is not None and calls.search(code))
+               for _, code in _code_lines(source(cell)))
+
+
+_DEFINES = re.compile(r"def\s+(\w+)\s*\(")
+MAX_TRAINERS = 100
+
+
+def trainers(cells):
+    """Names of the functions the notebook defines in cells that train (a helper such as
+    `def train_net(...)` around the Trainer), and those that call them: so that
+    `best_net = train_net(...)` counts as training."""
+    found = set()
+    defining = [(cell, [m.group(1) for _, code in _code_lines(source(cell)) for m in [_DEFINES.match(code)] if m])
+                for cell in cells if cell.get("cell_type") == "code" and "def " in source(cell)]
+    for _ in range(3):  # a helper calling a helper calling the Trainer, no deeper
+        new = {name for cell, names in defining if trains_code(cell, sorted(found)) for name in names}
+        if new <= found or len(new) > MAX_TRAINERS:
+            break
+        found |= new
+    return sorted(found)[:MAX_TRAINERS]
 
 
 def best_net_cell(nb):
@@ -223,9 +272,11 @@ def best_net_cell(nb):
 def seed_of(cell):
     """The seed the cell sets before it assigns best_net (np.random.seed(k)), or None."""
     text = source(cell)
-    assignment = _ASSIGNS_BEST_NET.search(text)
-    seeds = [m for m in _SEED.finditer(text) if assignment is None or m.start() < assignment.start()]
-    return int(seeds[-1].group(1)) if seeds else None
+    assignment = _best_net_assignment(text)
+    seeds = [int(m.group(1)) for offset, code in _code_lines(text)
+             if assignment is None or offset < assignment for m in _SEED.finditer(code)]
+    seeds = [seed for seed in seeds if seed <= SEED_MAX]  # another would raise in the notebook too
+    return seeds[-1] if seeds else None
 
 
 def epochs_printed(cell):

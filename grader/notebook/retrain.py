@@ -60,7 +60,8 @@ class Retrain:
                 self.stop()
                 raise RetrainFailed(f"the grader's own training did not finish within {timeout:.0f} s") from None
             if self.proc.returncode != 0:
-                raise RetrainFailed(f"the grader's own training failed: {err.decode(errors='replace')[-500:]}")
+                lines = err.decode(errors="replace").strip().splitlines() or ["no message"]
+                raise RetrainFailed(f"the grader's own training failed ({lines[-1][:300]})")
             (size,) = wire.HEADER.unpack(out[:wire.HEADER.size])
             _, arrays = wire.decode(out[wire.HEADER.size:wire.HEADER.size + size])
             self._result = [(arrays["w0"], arrays["b0"]), (arrays["w2"], arrays["b2"])]

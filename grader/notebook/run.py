@@ -312,15 +312,19 @@ def _stopped(result, execution):
 
 
 def _trained(result, execution):
-    """(trained, attempted): a cell that trains ran (without error) at or after best_net's
-    creation; a cell that creates best_net ran at all."""
-    first = next((i for i, cell in enumerate(execution.notebook.cells) if read.assigns_best_net(cell)
+    """(trained, attempted): a cell that trains ran at or after best_net's creation, without
+    error or reporting its epochs (an error after training, a typo in the last print, does
+    not undo it); a cell that creates best_net ran at all."""
+    cells = execution.notebook.cells
+    first = next((i for i, cell in enumerate(cells) if read.assigns_best_net(cell)
                   and i in execution.cell_seconds), None)
     if first is None:
         return False, False
     errors = {cell for cell, _ in execution.errors}
-    trained = any(read.trains_code(cell) and i >= first and i in execution.cell_seconds and i not in errors
-                  for i, cell in enumerate(execution.notebook.cells))
+    helpers = read.trainers([cell for i, cell in enumerate(cells) if i in execution.cell_seconds])
+    trained = any(i >= first and i in execution.cell_seconds and read.trains_code(cell, helpers)
+                  and (i not in errors or read.epochs_printed(cell) > 0)
+                  for i, cell in enumerate(cells))
     return trained, True
 
 

@@ -1044,6 +1044,43 @@ def _tiny_notebook(ctx, code):
     return nb
 
 
+# Round three of outside attack (issues 11 and 12): evidence the student's own code forges.
+GOOD_HYPERPARAMS = [0.1, 0.002, 20, 80]   # 20 epochs: about 0.3, far above a network that learns nothing
+FORGED_STOP = """\
+lr, weight_decay, epoch, hidden_size = best_net_hyperparams
+np.random.seed(0)
+best_net = Sequential([Linear(3072, hidden_size), ReLU(), Linear(hidden_size, 10), Softmax()])
+raise KeyboardInterrupt  # what the grader's own interrupt of a cell looks like"""
+FORGED_TIMEOUT = """\
+class CellTimeoutError(Exception):
+    pass
+raise CellTimeoutError("the cell ran past its time limit and was interrupted")"""
+# The seed is read from the best_net cell; one numpy refuses made the grader's own training fail.
+UNSEEDABLE = """\
+lr, weight_decay, epoch, hidden_size = 0.1, 0.002, 20, 80   # not best_net_hyperparams
+np.random.seed(0)
+# np.random.seed(99999999999999999999)
+best_net = Sequential([Linear(3072, hidden_size), ReLU(), Linear(hidden_size, 10), Softmax()])
+trainer = Trainer(dataset, SGD(best_net, lr, weight_decay), best_net, CrossEntropyLoss(),
+                  epoch=epoch, batch_size=200, validate_interval=3)
+loss_history, val_accuracies = trainer.train()"""
+
+
+def _forged_stop_notebook(ctx):
+    helpers = _notebook_helpers()
+    return helpers.notebook(hyperparams=GOOD_HYPERPARAMS, train=FORGED_STOP, after_test=[FORGED_TIMEOUT],
+                            answer=RIGHT_ANSWER)
+
+
+def _unseedable_notebook(ctx):
+    return weak_notebook(ctx, train=UNSEEDABLE)
+
+
+def _long_blank_line_notebook(ctx):
+    helpers = _notebook_helpers()
+    return helpers.notebook(hyperparams=WEAK_HYPERPARAMS, extra=[" " * 2_000_000], answer=RIGHT_ANSWER)
+
+
 def _validation_fitting_notebook(ctx):
     helpers = _notebook_helpers()
     return weak_notebook(ctx, train=helpers.TRAIN + "\n" + MEMORISE_VALIDATION_SET)
@@ -1252,6 +1289,18 @@ ATTACKS = [
            "'sandbox failed' status 121 (a network that learns nothing)",
            fails=WEAK_NOTEBOOK, budget=90, prepend={LINEAR: PLANT_KERNEL_STARTUP},
            notebook=lambda ctx: weak_notebook(ctx)),
+    Attack("forged_grader_stop",
+           "notebook: the best_net cell builds best_net, never trains it, and raises KeyboardInterrupt; "
+           "a later cell raises its own CellTimeoutError (the grader's stop, forged)",
+           fails={"6.1", "6.3", "6.4", "6.5", "6.6"}, budget=90, notebook=_forged_stop_notebook),
+    Attack("seed_numpy_refuses",
+           "notebook: a seed numpy refuses (in a comment) in the best_net cell, which trains other "
+           "settings than best_net_hyperparams, which learn nothing",
+           fails=WEAK_NOTEBOOK | {"6.5"}, budget=90, notebook=_unseedable_notebook),
+    Attack("quadratic_line_in_a_cell",
+           "notebook: a code cell of two million spaces (read by a backtracking regex, it held "
+           "the grader for hours, its watchdog included)",
+           fails=WEAK_NOTEBOOK, budget=60, notebook=_long_blank_line_notebook),
     Attack("notebook_forged_extraction",
            "notebook: patches json.dump so the grader's extraction writes a list, not a dict",
            fails={"6.2", "6.3", "6.4", "6.5", "6.6"}, budget=60, post=("notebook_ran_once",),

@@ -104,3 +104,19 @@ def test_a_network_not_from_3072_inputs_to_10_classes_is_refused(dims):
 
 def test_architecture_error_is_a_value_error():
     assert issubclass(ArchitectureError, ValueError)
+
+
+def test_prediction_a_slice_at_a_time_is_the_same_and_bounded(monkeypatch):
+    """A wide best_net is predicted in slices of rows (evaluate.PREDICT_BYTES): the same
+    classes as all rows at once, and never more rows than the bound allows."""
+    from grader.notebook import evaluate
+    rng = np.random.default_rng(0)
+    pairs = [(rng.normal(size=(3072, 300)), rng.normal(size=300)), (rng.normal(size=(300, 10)), rng.normal(size=10))]
+    net, x = evaluate.network(pairs), rng.normal(size=(97, 3072))
+    whole = net.predict(x)
+    seen = []
+    original = net.predict
+    monkeypatch.setattr(net, "predict", lambda rows: seen.append(len(rows)) or original(rows))
+    monkeypatch.setattr(evaluate, "PREDICT_BYTES", 8 * 3 * 3072 * 10)  # ten rows of the widest, 3072
+    assert (evaluate.predict(net, pairs, x) == whole).all()
+    assert max(seen) == 10 and sum(seen) == 97

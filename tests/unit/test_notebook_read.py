@@ -347,3 +347,42 @@ def test_a_missing_output_says_when_the_output_caps_cut_it():
         messages = [message for _, credit, message, _ in report.parts if credit < 1]
         assert len(messages) == 3
         assert all(("cut to the grader's limits" in m and "cell(s) 1" in m) == said for m in messages)
+
+
+# ---- whether best_net was trained (run._trained) ------------------------------
+
+TRAINER = ("def train_net(lr, weight_decay, epoch, hidden_size):\n"
+           "    net = init_model(hidden_size)\n"
+           "    Trainer(dataset, SGD(net, lr, weight_decay), net, CrossEntropyLoss(), epoch).train()\n"
+           "    return net")
+
+
+def _trained(sources, errors=(), epochs_in=()):
+    from grader.notebook.execute import Execution
+    from grader.notebook.run import _trained
+    cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    for i in epochs_in:
+        cells[i].outputs = [nbformat.v4.new_output("stream", name="stdout", text="Epoch Average Loss: 2.1\n")]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    execution = Execution(notebook=nb, errors=[(i, "NameError: x") for i in errors],
+                          cell_seconds={i: 1.0 for i in range(len(cells))})
+    return _trained(None, execution)[0]
+
+
+def test_a_helper_function_that_trains_counts_as_training():
+    # A fair notebook wraps the template's training in a function and calls it for best_net.
+    assert _trained([TRAINER, "best_net = train_net(*best_net_hyperparams)"])
+    assert _trained(["def inner(n):\n    Trainer(d, o, n, l, 3).train()", "def outer(h):\n    n = f(h)\n    inner(n)\n"
+                     "    return n", "best_net = outer(80)"])
+    assert not _trained(["def evaluate(n):\n    return n.predict(x)", "best_net = make()\nevaluate(best_net)"])
+
+
+def test_an_error_after_the_training_reported_its_epochs_does_not_undo_it():
+    cell = "best_net = init_model(80)\ntrainer.train()\nprnt('done')"
+    assert _trained([cell], errors=[0], epochs_in=[0])
+    assert not _trained([cell], errors=[0])   # raised before any epoch
+
+
+def test_training_in_a_comment_is_not_training():
+    assert not _trained(["best_net = init_model(80)\n# trainer.train()"])
+    assert _trained(["best_net = init_model(80)\ntrainer.train()  # train"])
