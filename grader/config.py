@@ -229,3 +229,8 @@ LAYER_CHECK_CALLS = 40
 GRADING_DEADLINE = _seconds("GRADING_DEADLINE", KERNEL_START_WAIT + max(
     NOTEBOOK_TIMEOUT, LAYER_CHECK_CALLS * CALL_TIMEOUT + 2 * TRAIN_TIMEOUT)
     + SLOWEST_MACHINE * (BEST_NET_MARGIN * BEST_NET_BUDGET + BEST_NET_CELL_EXTRA) + 180)
+# The backstop (grader/backstop.py), a process of its own, ends a grader still
+# running this long after GRADING_DEADLINE and writes its results: for a grader
+# stuck where its watchdog thread cannot run. The watchdog needs seconds to kill
+# student code and write; the rest is margin for a loaded machine.
+BACKSTOP_GRACE = _seconds("BACKSTOP_GRACE", 120)

@@ -3,6 +3,8 @@ import contextlib
 import io
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -18,10 +20,38 @@ from .notebook.run import NotebookRun
 from .plugin import GradingPlugin
 from .runners import ReferenceRunner, WorkerRunner
 from .sandbox import Sandbox, SandboxRefused, become_subreaper, kill_descendants, remove_tree
+from .sandbox.processes import SPARED
 from .submission import NOTEBOOK, REFERENCE, ROOT, build_workdir, inspect
 
 CHECKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
 NOT_SUBMITTED = "Not graded: you uploaded the notebook without your layer files (layers/)."
+
+
+class Backstop:
+    """grader/backstop.py, watching this process from outside: if the grading (and its
+    Watchdog, a thread) is stuck past `seconds`, it ends this process and writes results."""
+
+    SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "backstop.py")
+
+    def __init__(self, results_path, seconds, start):
+        why = (f"Not graded: the grader stopped responding and was ended after {seconds:g} s. This is a "
+               "problem of the grader, not of your submission; please tell the course staff.")
+        results = results_mod.build([], why, seconds, extra_data={"error": "grader hard limit",
+                                                                   "status": "grader error"})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", self.SCRIPT, str(os.getpid()), str(seconds),
+             os.path.abspath(results_path) if results_path else "", json.dumps(results)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, close_fds=True)
+        SPARED.add(self.proc.pid)
+
+    def stop(self):
+        """The grading is ending by itself: the backstop exits on its pipe's EOF."""
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+        SPARED.discard(self.proc.pid)
 
 
 class Watchdog:
@@ -40,6 +70,7 @@ class Watchdog:
         self._timer = threading.Timer(config.GRADING_DEADLINE, self._expire)
         self._timer.daemon = True
         self._timer.start()
+        self._backstop = Backstop(results_path, config.GRADING_DEADLINE + config.BACKSTOP_GRACE, start)
 
     def claim(self):
         """Called before writing the normal results: False if the watchdog already has
@@ -49,7 +80,8 @@ class Watchdog:
                 return False
             self._timer.cancel()
             self._fired = True
-            return True
+        self._backstop.stop()
+        return True
 
     def _expire(self):
         with self._lock:

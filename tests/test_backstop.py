@@ -1,0 +1,57 @@
+"""grader/backstop.py: the process that ends a grader stuck where its watchdog thread
+cannot run, and writes its results; and that leaves a grading that ends alone."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+from grader.grade import Backstop
+from grader.sandbox.processes import SPARED
+
+SCRIPT = Backstop.SCRIPT
+STUCK = ("import subprocess, sys, time\n"
+         "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+         "time.sleep(120)\n")
+
+
+def _children_of(pid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+def test_a_stuck_grader_and_its_children_are_ended_and_its_results_written(tmp_path):
+    grader = subprocess.Popen([sys.executable, "-c", STUCK])
+    time.sleep(1.0)  # its child has started
+    child = _children_of(grader.pid)
+    assert child, "the stand-in grader's child did not start"
+    path = tmp_path / "results.json"
+    prepared = {"score": 0.0, "output": "ended", "tests": [], "extra_data": {"status": "grader error"}}
+    backstop = subprocess.Popen([sys.executable, "-I", "-S", SCRIPT, str(grader.pid), "0.5", str(path),
+                                 json.dumps(prepared)], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert backstop.wait(timeout=20) == 1
+        assert grader.wait(timeout=10) == -9
+        assert json.loads(path.read_text()) == prepared
+        assert not os.path.exists(f"/proc/{child[0]}") or open(f"/proc/{child[0]}/stat").read().split()[2] == "Z"
+    finally:
+        backstop.stdin.close()
+        grader.kill()
+
+
+def test_a_grading_that_ends_alone_ends_its_backstop_and_writes_nothing(tmp_path):
+    path = tmp_path / "results.json"
+    began = time.monotonic()
+    backstop = Backstop(str(path), 60, began)
+    assert backstop.proc.pid in SPARED and backstop.proc.poll() is None
+    backstop.stop()
+    assert backstop.proc.returncode == 0 and backstop.proc.pid not in SPARED
+    assert time.monotonic() - began < 10 and not path.exists()
