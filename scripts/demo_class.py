@@ -3,8 +3,9 @@
 Fifteen submissions of the kinds a real class hands in: the reference with
 the master notebook (full marks), notebooks tuned too little, single bugs from
 tests/corpus (each with a notebook, so training shows what the bug costs), the
-untouched template, a notebook uploaded alone, a zip, a notebook that never
-finishes (killed at the batch's time limit) and a file that is not a zip.
+untouched template, a notebook uploaded alone, a zip, a notebook whose last cell
+never ends (stopped by the grader's time limit for cells, said and not counted)
+and a file that is not a zip.
 docs/class_report.png shows the report of this class:
 
     python scripts/demo_class.py /tmp/class
