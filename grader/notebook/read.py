@@ -228,9 +228,12 @@ def trains_code(cell, trainers=()):
     .train_epoch(), .step(), or a call of one of `trainers` (functions that do)."""
     if cell.get("cell_type") != "code":
         return False
-    calls = re.compile(r"\b(?:%s)\s*\(" % "|".join(map(re.escape, trainers))) if trainers else None
-    return any(_TRAINS.search(code) or (calls is not None and calls.search(code))
+    trainers = set(trainers)
+    return any(_TRAINS.search(code) or (trainers and any(m.group(1) in trainers for m in _CALLS.finditer(code)))
                for _, code in _code_lines(source(cell)))
+
+
+_CALLS = re.compile(r"(?<![\w.])(\w+)\s*\(")  # a call of a plain name: one pass, however many names
 
 
 _DEFINES = re.compile(r"def\s+(\w+)\s*\(")
