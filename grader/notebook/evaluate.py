@@ -77,5 +77,17 @@ def accuracies(pairs, data_dir):
             for name, split in (("train", "train"), ("validation", "val"), ("test", "test"))}
 
 
+# The course's Linear.__init__: every weight and bias uniform in [0, 1) times 1e-4.
+INIT_SCALE = 1e-4
+
+
+def moved(pairs):
+    """True when some weight or bias left the course's initial range [0, INIT_SCALE):
+    the network took training steps (one step of any usable learning rate moves some
+    entry below 0). An untrained init_model(...) stays inside it."""
+    return any((w < 0).any() or (w >= INIT_SCALE).any() or (b < 0).any() or (b >= INIT_SCALE).any()
+               for w, b in pairs)
+
+
 def finite(pairs):
     return all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in pairs)

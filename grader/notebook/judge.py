@@ -112,8 +112,9 @@ def judge(ev, spread, rounding=0.005):
     if ev.notebook is not None and not ev.stopped_by_grader:
         if not ev.trained:
             credible = False
-            reproducible = ("best_net was never trained in the notebook: no cell that trains (.train(), "
-                            "a training step) ran after it was created")
+            reproducible = ("best_net was never trained in the notebook: its weights are still the "
+                            "course's initial values, or no cell that trains (.train(), a training "
+                            "step) ran without error")
         elif ev.retrain is None:
             credible, reproducible = None, f"not checked: {ev.retrain_problem}"
         else:

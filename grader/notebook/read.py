@@ -10,8 +10,11 @@ NOTEBOOK_MAX_*): the first cells, the last outputs of a cell, the last
 characters of an output, so a notebook of any size is read in bounded time.
 """
 import itertools
+import json
 import re
 from dataclasses import dataclass
+
+import nbformat
 
 from .. import config
 
@@ -51,6 +54,35 @@ def find_cells(nb, tag, cell_type="code", contains=()):
             and all(word in source(c).lower() for word in words)]
 
 
+# Tags the grader reads (grader:best_net, ...) are a few short strings; anything else is
+# dropped before the notebook is parsed: nbformat's schema checks that a cell's tags are
+# unique, in time quadratic in their number when they do not sort (60,000 mixed tags
+# took the grader past the kernel's start-up wait), and a tag list that is a number or a
+# string broke the readers below.
+MAX_TAGS, MAX_TAG_CHARS = 64, 200
+
+
+def load(path):
+    """The notebook at `path` (a file the grader holds, not student-writable) as an nbformat
+    v4 node, with malformed cell tags dropped. Raises ValueError if it is no notebook."""
+    with open(path, "rb") as f:
+        raw = json.loads(f.read().decode("utf-8"))
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
+        raise ValueError("it is not a notebook (no list of cells)")
+    for cell in raw["cells"]:
+        if not isinstance(cell, dict):
+            raise ValueError("a cell is not a JSON object")
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = {}
+        tags = cell["metadata"].get("tags")
+        if tags is not None and not (isinstance(tags, list) and len(tags) <= MAX_TAGS and all(
+                isinstance(t, str) and len(t) <= MAX_TAG_CHARS for t in tags)):
+            del cell["metadata"]["tags"]
+        elif tags is not None:
+            cell["metadata"]["tags"] = list(dict.fromkeys(tags))
+    return nbformat.reads(json.dumps(raw), as_version=4)
+
+
 def failed(cell):
     return any(o.get("output_type") == "error" for o in outputs(cell))
 
@@ -80,11 +112,6 @@ def images(cell):
     return sum(1 for o in outputs(cell) if "image/png" in o.get("data", {}))
 
 
-def trains(cell):
-    """True for a code cell that trains a network (calls `.train(`)."""
-    return cell.get("cell_type") == "code" and ".train(" in source(cell)
-
-
 def ran(cell):
     """True if the cell was executed: it has an execution count or outputs."""
     return cell.get("execution_count") is not None or bool(cell.get("outputs"))
@@ -108,10 +135,11 @@ def layout(nb):
     if _last_layout[0] is nb and _last_layout[1] == key:
         return _last_layout[2]
     position, first_failed, first_trained = {}, None, None
+    helpers = trainers(cells(nb))
     for index, cell in enumerate(cells(nb)):
         position[id(cell)] = index
-        if trains(cell):
-            if failed(cell):
+        if trains_code(cell, helpers):  # the Trainer's train() or train_epoch(), a step, a helper
+            if failed(cell) and not epochs_printed(cell):  # an error after the epochs undoes nothing
                 first_failed = index if first_failed is None else first_failed
             elif ran(cell):
                 first_trained = index if first_trained is None else first_trained
@@ -417,9 +445,22 @@ def _negated(text, start):
     return bool(_NEGATION.search(clause))
 
 
+# Words that may introduce an answer before its first option number ("I would choose 1
+# and 3", "It is 1 and 3", "Options that help: 1, 3"): explainers among them ("would",
+# "it", "help") then end the statement only after that number.
+_INTRO = frozenset("""i we would will should could can choose chose pick select go with say
+    use it is this that be the answer answers option options choice choices help helps so
+    are my correct right ones both think""".split())
+
+
 def statement(text):
     """What one statement of an answer says about the options (see Statement)."""
     explains = _EXPLAINS.search(text)
+    first = _NUMBER.search(text) if explains else None
+    if first and first.start() > explains.start():
+        lead = re.findall(r"[a-z]+", text[:first.start()].lower())
+        if len(lead) <= 6 and all(word in _INTRO for word in lead):
+            explains = _EXPLAINS.search(text, first.end())
     head = text[:explains.start()] if explains else text
     named = []  # (option, start, end, by words)
     for option, pattern in _PHRASES:

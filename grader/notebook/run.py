@@ -189,7 +189,7 @@ class NotebookRun:
             return NotebookResult(submitted=False, problem="classification_nn.ipynb was not in your submission")
         result = NotebookResult(submitted=True)
         try:
-            nb = nbformat.read(self.notebook_path, as_version=4)
+            nb = read.load(self.notebook_path)
             result.claims["stored"] = read.claimed(nb)
         except Exception as exc:  # not JSON, not a notebook
             result.problem = f"classification_nn.ipynb could not be read as a notebook ({exc})"
@@ -220,8 +220,7 @@ class NotebookRun:
             if result.hyperparams is not None and result.advice.fits:
                 began = time.monotonic()
                 try:
-                    pairs = retrainer.result(result.hyperparams, best_net_limit(speed))
-                    result.retrain = evaluate.accuracies(pairs, self.data_dir)
+                    result.retrain = retrainer.result(result.hyperparams, best_net_limit(speed))
                 except RetrainFailed as exc:
                     result.retrain_problem = str(exc)
                 result.timing["waiting for the grader's training"] = time.monotonic() - began
@@ -299,10 +298,12 @@ def _stopped(result, execution):
     if index is None:
         return ""
     stopped = index in execution.timed_out or (execution.stopped_by_time and execution.running == index)
-    if not stopped:
+    epochs = read.epochs_printed(execution.notebook.cells[index])
+    if not stopped or not (epochs or (result.pairs and evaluate.moved(result.pairs))):
+        # Only training the grader cut short is excused: a best_net cell that sleeps
+        # until the grader stops it has not trained (an outside attack took 100 this way).
         return ""
     seconds = execution.cell_seconds.get(index, 0.0)
-    epochs = read.epochs_printed(execution.notebook.cells[index])
     total = f" of {int(result.hyperparams[2])}" if result.hyperparams else ""
     said = (f"training best_net (cell {index + 1}) was stopped by the grader's time limit after "
             f"{seconds:.0f} s, at epoch {epochs}{total}")
@@ -312,20 +313,30 @@ def _stopped(result, execution):
 
 
 def _trained(result, execution):
-    """(trained, attempted): a cell that trains ran at or after best_net's creation, without
-    error or reporting its epochs (an error after training, a typo in the last print, does
-    not undo it); a cell that creates best_net ran at all."""
+    """(trained, attempted): whether the notebook trained best_net; whether a cell that
+    creates best_net ran at all.
+
+    Trained: a cell that trains (a .train(), .train_epoch() or step, or a function of the
+    notebook's that does; in code, not a comment) ran without error or reporting its
+    epochs (an error after training, a typo in the last print, does not undo it), and
+    either best_net's weights left the course's initialisation (the weights follow the
+    object: `best_net = tuned_net` after a search) or such a cell reported epochs at or
+    after the last cell that assigns best_net (a learning rate too small to move the
+    weights visibly). `best_net = init_model(...)`, left untrained while other networks
+    train, is not trained."""
     cells = execution.notebook.cells
-    first = next((i for i, cell in enumerate(cells) if read.assigns_best_net(cell)
-                  and i in execution.cell_seconds), None)
-    if first is None:
+    assigned = [i for i, cell in enumerate(cells) if i in execution.cell_seconds and read.assigns_best_net(cell)]
+    if not assigned:
         return False, False
     errors = {cell for cell, _ in execution.errors}
     helpers = read.trainers([cell for i, cell in enumerate(cells) if i in execution.cell_seconds])
-    trained = any(i >= first and i in execution.cell_seconds and read.trains_code(cell, helpers)
-                  and (i not in errors or read.epochs_printed(cell) > 0)
-                  for i, cell in enumerate(cells))
-    return trained, True
+    training = [i for i, cell in enumerate(cells) if i in execution.cell_seconds
+                and read.trains_code(cell, helpers) and (i not in errors or read.epochs_printed(cell) > 0)]
+    after = [i for i in training if i >= assigned[-1]]
+    if result is not None and result.pairs:
+        moved = evaluate.moved(result.pairs)
+        return bool(training) and (moved or any(read.epochs_printed(cells[i]) > 0 for i in after)), True
+    return bool(after), True
 
 
 def _evidence(result, execution, seed, layers_failed):

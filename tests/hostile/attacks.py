@@ -1066,6 +1066,18 @@ trainer = Trainer(dataset, SGD(best_net, lr, weight_decay), best_net, CrossEntro
 loss_history, val_accuracies = trainer.train()"""
 
 
+STALL = """\
+lr, weight_decay, epoch, hidden_size = best_net_hyperparams
+best_net = Sequential([Linear(3072, hidden_size), ReLU(), Linear(hidden_size, 10), Softmax()])
+import time
+time.sleep(10 ** 6)  # until the grader's limit for this cell stops it: never trained"""
+
+
+def _stalling_notebook(ctx):
+    helpers = _notebook_helpers()
+    return helpers.notebook(hyperparams=[0.1, 0.002, 5, 80], train=STALL, answer=RIGHT_ANSWER)
+
+
 def _forged_stop_notebook(ctx):
     helpers = _notebook_helpers()
     return helpers.notebook(hyperparams=GOOD_HYPERPARAMS, train=FORGED_STOP, after_test=[FORGED_TIMEOUT],
@@ -1293,6 +1305,12 @@ ATTACKS = [
            "notebook: the best_net cell builds best_net, never trains it, and raises KeyboardInterrupt; "
            "a later cell raises its own CellTimeoutError (the grader's stop, forged)",
            fails={"6.1", "6.3", "6.4", "6.5", "6.6"}, budget=90, notebook=_forged_stop_notebook),
+    Attack("stall_until_the_grader_stops_best_net",
+           "notebook: the best_net cell builds best_net and sleeps until the grader's limit for "
+           "the cell stops it (budget 3 s here), so that the stop excuses an untrained network",
+           # 6.1: the loss plot's cell raises NameError (the stalled cell set no loss_history)
+           fails={"6.1", "6.3", "6.4", "6.5", "6.6"}, budget=120, env={"GRADER_BEST_NET_BUDGET": "3"},
+           notebook=_stalling_notebook),
     Attack("seed_numpy_refuses",
            "notebook: a seed numpy refuses (in a comment) in the best_net cell, which trains other "
            "settings than best_net_hyperparams, which learn nothing",

@@ -4,6 +4,7 @@ linear in the notebook's size with capped reads."""
 from types import SimpleNamespace
 
 import nbformat
+import numpy as np
 import pytest
 
 from grader import config
@@ -386,3 +387,30 @@ def test_an_error_after_the_training_reported_its_epochs_does_not_undo_it():
 def test_training_in_a_comment_is_not_training():
     assert not _trained(["best_net = init_model(80)\n# trainer.train()"])
     assert _trained(["best_net = init_model(80)\ntrainer.train()  # train"])
+
+
+@pytest.mark.parametrize("answer", ["I would choose 1 and 3.", "It is 1 and 3.", "This would be 1 and 3.",
+                                    "It should be 1 and 3", "We can use 1 and 3.", "Options that help: 1 and 3.",
+                                    "So 1 and 3.", "It is 1 and 3 because more data reduces overfitting."])
+def test_an_answer_introduced_by_would_it_or_so_is_read(answer):
+    # An outside tester's phrasings: the explainer word before the numbers cut them off.
+    assert read.choices(answer) == {1, 3}
+    assert read.choices(answer.replace("3", "2")) == {1, 2}
+
+
+def _pairs(scale):
+    rng = np.random.default_rng(0)
+    return [(rng.random((3072, 5)) * scale, rng.random(5) * scale), (rng.random((5, 10)) * scale, rng.random(10) * scale)]
+
+
+def test_best_nets_weights_decide_whether_it_was_trained_wherever_that_happened():
+    from types import SimpleNamespace as Result
+    from grader.notebook.execute import Execution
+    from grader.notebook.run import _trained
+    cells = [nbformat.v4.new_code_cell(s) for s in
+             ["tuned = init_model(80)\nTrainer(d, o, tuned, l, 3).train()", "best_net = tuned"]]
+    execution = Execution(notebook=nbformat.v4.new_notebook(cells=cells), cell_seconds={0: 1.0, 1: 1.0})
+    assert _trained(Result(pairs=_pairs(1e-2) + [(-np.ones((10, 10)), np.zeros(10))]), execution)[0]
+    assert not _trained(Result(pairs=_pairs(1e-4)), execution)[0]   # the course's init: never trained
+    cells[0].source = "tuned = init_model(80)\nnote = 'no training here'"
+    assert not _trained(Result(pairs=_pairs(1e-2)), execution)[0]   # moved, but nothing trained
