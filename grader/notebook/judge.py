@@ -93,11 +93,12 @@ def judge(ev, spread, rounding=0.005):
     if ev.over_budget:
         why = f"best_net is not graded: {ev.over_budget}"
         return Verdict(why_not=why, reproducible=why)
-    if ev.retrain is None and ev.retrain_problem:
+    if ev.retrain is None:
         # Our own training is the evidence every other rule weighs; without it nothing is
         # judged, neither for nor against the student (a seed numpy refuses once made it
         # fail on purpose, and a failure in the student's favour then passed 6.3-6.5).
-        why = (f"not graded: {ev.retrain_problem}. This is a problem of the grader, not of your "
+        problem = ev.retrain_problem or "the grader's own training of best_net_hyperparams gave no result"
+        why = (f"not graded: {problem}. This is a problem of the grader, not of your "
                "submission: please tell the course staff, who will regrade it")
         return Verdict(why_not=why, reproducible=why, grader_fault=True)
     allowed = spread
@@ -115,8 +116,6 @@ def judge(ev, spread, rounding=0.005):
             reproducible = ("best_net was never trained in the notebook: its weights are still the "
                             "course's initial values, or no cell that trains (.train(), a training "
                             "step) ran without error")
-        elif ev.retrain is None:
-            credible, reproducible = None, f"not checked: {ev.retrain_problem}"
         else:
             wrong = (_beyond(ev.notebook, ev.retrain, allowed) if trains_differently
                      else _apart(ev.notebook, ev.retrain, allowed))
@@ -167,14 +166,6 @@ def judge(ev, spread, rounding=0.005):
             return verdict
         verdict.accuracy = ev.notebook
         verdict.basis = "your notebook's best_net, measured by the grader on its own labels" + fix_first
-        return verdict
-    if ev.retrain is None:
-        if not missing:  # our training failed, not the student: their own network, unchecked
-            verdict.accuracy = ev.notebook
-            verdict.basis = ("your notebook's best_net, measured by the grader (the grader's own training "
-                             f"of best_net_hyperparams could not be used: {ev.retrain_problem})")
-            return verdict
-        verdict.why_not = "; ".join(filter(None, [ev.notebook_problem, ev.stopped_by_grader, ev.retrain_problem]))
         return verdict
     verdict.accuracy = ev.retrain
     verdict.basis = (f"best_net_hyperparams {_hp(ev.hyperparams)} trained by the grader with the "

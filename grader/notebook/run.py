@@ -36,6 +36,7 @@ class NotebookResult:
     execution: Optional[Execution] = None      # if it ran
     claims: Dict[str, dict] = field(default_factory=dict)   # {"stored"|"executed": read.claimed(...)}
     pairs: Optional[List[Tuple[np.ndarray, np.ndarray]]] = None   # best_net's (w, b) per Linear
+    moved: bool = False               # some weight left the course's initial range (evaluate.moved)
     problem: str = ""                 # why best_net could not be evaluated
     accuracy: Dict[str, float] = field(default_factory=dict)  # the notebook's best_net, on the grader's labels
     hyperparams: Optional[List[float]] = None  # best_net_hyperparams, if sane
@@ -273,6 +274,7 @@ def _read_best_net(result, execution, data_dir):
     if not evaluate.finite(result.pairs):
         result.pairs, result.problem = None, "best_net's weights contain NaN or inf (training diverged)"
         return
+    result.moved = evaluate.moved(result.pairs)
     result.accuracy = evaluate.accuracies(result.pairs, data_dir)
 
 
@@ -299,7 +301,7 @@ def _stopped(result, execution):
         return ""
     stopped = index in execution.timed_out or (execution.stopped_by_time and execution.running == index)
     epochs = read.epochs_printed(execution.notebook.cells[index])
-    if not stopped or not (epochs or (result.pairs and evaluate.moved(result.pairs))):
+    if not stopped or not (epochs or result.moved):
         # Only training the grader cut short is excused: a best_net cell that sleeps
         # until the grader stops it has not trained (an outside attack took 100 this way).
         return ""
@@ -334,8 +336,7 @@ def _trained(result, execution):
                 and read.trains_code(cell, helpers) and (i not in errors or read.epochs_printed(cell) > 0)]
     after = [i for i in training if i >= assigned[-1]]
     if result is not None and result.pairs:
-        moved = evaluate.moved(result.pairs)
-        return bool(training) and (moved or any(read.epochs_printed(cells[i]) > 0 for i in after)), True
+        return bool(training) and (result.moved or any(read.epochs_printed(cells[i]) > 0 for i in after)), True
     return bool(after), True
 
 

@@ -103,7 +103,8 @@ def run_command(spec, command, status, own_group):
         if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             fail("no_new_privs could not be set")
         status["no_new_privs"] = True
-        status["seccomp"] = _seccomp(spec, status)  # needs no_new_privs (as the unprivileged uid)
+        # Needs no_new_privs (as the unprivileged uid).
+        status["seccomp"] = _optional(spec, status, "seccomp", "the seccomp filter", seccomp.install)
         if status["namespaces"]:
             # Its parent is our init, pid 1, which Jupyter's kernel would take for a
             # sign that the grader died; "1" tells it not to watch (the launcher's
@@ -117,38 +118,31 @@ def run_command(spec, command, status, own_group):
     os.execv(command[0], command)
 
 
-def _landlock(spec, status):
-    mode = spec.get("landlock", "off")
+def _optional(spec, status, name, what, install):
+    """install() when the spec asks for layer `name` ("try" or "require"): its record, or
+    None when it is off or failed under "try" (why, in status); under "require" a failure
+    ends the launch before any student code runs."""
+    mode = spec.get(name, "off")
     if mode == "off":
         return None
+    try:
+        return install()
+    except OSError as exc:
+        if mode == "require":
+            fail(f"{what} is required but could not be set up: {exc}")
+        status["why"][name] = str(exc)
+        return None
+
+
+def _landlock(spec, status):
     in_namespaces = bool(status["namespaces"])
     private = spec.get("landlock_private_write", []) if in_namespaces else []
-    try:
-        # In its own network namespace TCP reaches nothing but the sandbox itself
-        # (Jupyter's kernel uses a loopback socket internally): no need to deny it.
-        return landlock.restrict(read=spec.get("landlock_read", []),
-                                 write=spec.get("landlock_write", []) + private,
-                                 files_rw=spec.get("landlock_files", []),
-                                 sockets=spec.get("landlock_sockets", []),
-                                 deny_tcp=not in_namespaces)
-    except OSError as exc:
-        if mode == "require":
-            fail(f"Landlock is required but unavailable: {exc}")
-        status["why"]["landlock"] = str(exc)
-        return None
-
-
-def _seccomp(spec, status):
-    mode = spec.get("seccomp", "off")
-    if mode == "off":
-        return None
-    try:
-        return seccomp.install()
-    except OSError as exc:
-        if mode == "require":
-            fail(f"the seccomp filter is required but could not be installed: {exc}")
-        status["why"]["seccomp"] = str(exc)
-        return None
+    # In its own network namespace TCP reaches nothing but the sandbox itself
+    # (Jupyter's kernel uses a loopback socket internally): no need to deny it.
+    return _optional(spec, status, "landlock", "Landlock", lambda: landlock.restrict(
+        read=spec.get("landlock_read", []), write=spec.get("landlock_write", []) + private,
+        files_rw=spec.get("landlock_files", []), sockets=spec.get("landlock_sockets", []),
+        deny_tcp=not in_namespaces))
 
 
 def _report(spec, status):
