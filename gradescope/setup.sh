@@ -120,6 +120,9 @@ for entry in "$SOURCE"/* "$SOURCE"/.[!.]*; do
         chmod go-rwx "$entry"
     fi
 done
+# The folder itself too: others may pass through it to .venv, never list it (left
+# 0755, the probe saw its listing and refused every grading on hosts without Landlock).
+chmod 711 "$SOURCE"
 
 # Last, the reference graded as run_autograder grades an upload: an instructor
 # reads its accuracies and score at the end of the build log. It exits 1 (and

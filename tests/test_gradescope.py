@@ -217,6 +217,8 @@ def test_setup_checks_the_pins_fetches_data_and_self_checks_the_reference(autogr
     assert (autograder_root / "source" / "data" / "cifar-10-batches-py" / "test_batch").is_file()
     for closed in ("data", "grader", "reference", "notebooks", "scripts", "setup.sh"):
         assert not (autograder_root / "source" / closed).stat().st_mode & 0o077, closed
+    # Passable to reach .venv, never listable: where only permissions hold, a listing refuses grading.
+    assert (autograder_root / "source").stat().st_mode & 0o777 == 0o711
     lines = [line for line in out.splitlines() if line.startswith("self-check:")]
     assert lines[0] == ("self-check: grading the reference submission (layers/, utils/ and the "
                         "master notebook) as an upload")
