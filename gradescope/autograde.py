@@ -4,7 +4,8 @@ What run_autograder runs on Gradescope for every submission: grades the upload
 (/autograder/submission) with grader/upload.py, as `python -m grader UPLOAD`
 does, and always ends with status 0 once results.json is written (Gradescope
 reads the file, not the status; a broken installation is caught by
-run_autograder itself).
+run_autograder itself). It prints the checks' table, as `python -m grader` does,
+since Gradescope shows the instructor this output.
 """
 import argparse
 import sys
@@ -33,6 +34,10 @@ def main(argv=None):
     finally:
         if log:
             log.close()
+    # Gradescope shows the instructor this stdout, not grader.log: the table is built
+    # from the grader's own check names and scores, never from student text.
+    if results.get("tests"):
+        print(results_mod.table(results))
     print(f"score {results['score']:g}; results written to {args.results}")
     return 0
 

@@ -293,6 +293,10 @@ def test_reference_layers_score_full_marks(autograder_root):
     proc, results = run_autograder(autograder_root)
     assert full_marks(results), proc.stdout + proc.stderr
     assert "classification_nn.ipynb" in results["extra_data"]["missing"]
+    # What Gradescope shows the instructor: the table, each check a row, then the score.
+    rows = [line for line in proc.stdout.splitlines() if line[:1].isdigit()]
+    assert [row.split()[0] for row in rows] == [t["number"] for t in results["tests"]], proc.stdout
+    assert proc.stdout.rstrip().splitlines()[-1].startswith(f"score {results['score']:g};")
 
 
 def test_untouched_template_scores_zero(autograder_root):
