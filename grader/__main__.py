@@ -10,6 +10,7 @@ the notebook alone.
 import argparse
 import sys
 
+from . import inert
 from . import results as results_mod
 from .upload import EXIT, grade_upload
 
@@ -46,7 +47,7 @@ def main(argv=None):
     parser.add_argument("--cores", type=int, help="cores this grading may use (default: all it may "
                                                   "run on; a batch gives each grading its share)")
     args = parser.parse_args(argv)
-    log = open(args.log, "w") if args.log else None
+    log = inert.Writer(open(args.log, "w")) if args.log else None  # student prints reach it
     try:
         results, status = grade_upload(args.submission, args.results, log=log,
                                        skip_notebook=args.skip_notebook, cores=args.cores)

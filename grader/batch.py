@@ -1,4 +1,5 @@
 """python -m grader batch SUBMISSIONS_DIR --out OUT_DIR [--jobs N] [--timeout S] [--skip-notebook]
+                         [--only STUDENT ...] [--force]
 
 Grades a whole class. SUBMISSIONS_DIR holds one folder or .zip per student,
 named after the student, or is a Gradescope export: submission_<id>/ folders
@@ -19,9 +20,15 @@ number), wall time and error.
 Interrupted (Ctrl-C, SIGTERM), it kills the gradings in progress and keeps the
 finished ones; run it again and only the rest are graded. results.json is a
 student's last file, written atomically: its presence means the student is done.
+
+Regrading: a submission whose content changed since it was graded (its sha256,
+kept in results.json) is graded again on the next run; --only STUDENT ... grades
+just those students, again; --force grades everyone again. A folder holding no
+student folder or .zip at all exits 2, naming what it skipped.
 """
 import argparse
 import csv
+import hashlib
 import io
 import json
 import math
@@ -37,7 +44,7 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from . import config
+from . import config, inert
 from . import results as results_mod
 from .sandbox import descendants, remove_tree, signal_each
 from .submission import NOISE, ROOT
@@ -56,10 +63,12 @@ class Entry:
     name: str = ""
     sid: str = ""
     email: str = ""
+    sha256: str = ""  # the submission's content_hash, set when the batch looks at it
 
 
-def find_entries(folder):
-    """The Entries of SUBMISSIONS_DIR `folder`, sorted by student."""
+def find_entries(folder, skipped=None):
+    """The Entries of SUBMISSIONS_DIR `folder`, sorted by student; the names of what
+    is neither a student folder nor a .zip are appended to `skipped`."""
     from . import export  # the batch tool only: plain grading never needs it
 
     metadata = export.read(folder)
@@ -72,13 +81,40 @@ def find_entries(folder):
             student = name
         elif os.path.isfile(path) and name.lower().endswith(".zip"):
             student = name[:-4]
-        else:
-            continue  # submission_metadata.yml, stray files
+        else:  # submission_metadata.yml, stray files
+            if skipped is not None and name != export.METADATA:
+                skipped.append(name)
+            continue
         if student in taken:  # alice/ beside alice.zip
             student = name
         taken.add(student)
         entries.append(Entry(student, path, **export.submitters(metadata, name)))
     return entries
+
+
+def content_hash(path):
+    """sha256 of a submission as the instructor's folder holds it: a .zip's bytes, or a
+    folder's regular files (relative path and content, in order); links are not followed.
+    How a regrade tells that a submission was replaced since it was graded."""
+    digest = hashlib.sha256()
+
+    def add(file_path):
+        fd = os.open(file_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+
+    if not os.path.isdir(path):
+        add(path)
+        return digest.hexdigest()
+    for top, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            file_path = os.path.join(top, name)
+            if os.path.isfile(file_path) and not os.path.islink(file_path):
+                digest.update(os.path.relpath(file_path, path).encode("utf-8", "surrogateescape") + b"\0")
+                add(file_path)
+    return digest.hexdigest()
 
 
 def finished(student_dir):
@@ -157,7 +193,7 @@ class Batch:
             return None
         extra = results.setdefault("extra_data", {})
         extra["batch"] = {"student": entry.student, "wall_time": round(time.monotonic() - start, 3),
-                          "error": extra.get("error", "")}
+                          "error": extra.get("error", ""), "sha256": entry.sha256}
         _write_text(os.path.join(student_dir, "feedback.txt"), results_mod.feedback(results))
         results_mod.write(results, os.path.join(student_dir, "results.json"))  # last: marks done
         return results
@@ -225,7 +261,7 @@ def gradebook(entries, out):
     order = sorted(checks, key=lambda c: (results_mod.number_key(checks[c][0]), c))
     total = sum(checks[c][2] for c in order)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(["student", *IDENTITY, f"total (/{total:g})",
                      *[f"{checks[c][0]} {checks[c][1]} (/{checks[c][2]:g})".strip() for c in order],
                      "wall_time_s", "error"])
@@ -240,10 +276,8 @@ def gradebook(entries, out):
 
 
 def _cell(text):
-    """Text for a gradebook cell that a spreadsheet shows as text: a name or message
-    starting with = + - @ would otherwise be run as a formula when the file is opened."""
-    text = str(text or "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Text for a gradebook cell that a spreadsheet shows as text (grader/inert.py)."""
+    return inert.cell(text or "")
 
 
 # --- progress and the command ----------------------------------------------
@@ -344,14 +378,32 @@ def predicted_seconds(entries, jobs, skip_notebook):
     return total / jobs
 
 
-def run(entries, batch, jobs):
-    """Grade `entries` (those not finished before); returns False if interrupted."""
-    todo = [e for e in entries if finished(os.path.join(batch.out, e.student)) is None]
+def to_grade(entries, out, only=(), force=False):
+    """The entries a run grades, and why each: never graded, changed since, asked for."""
+    todo = []
+    for entry in entries:
+        entry.sha256 = entry.sha256 or content_hash(entry.path)
+        before = finished(os.path.join(out, entry.student))
+        if only and entry.student not in only:
+            continue
+        if force or only:
+            todo.append((entry, "asked for"))
+        elif before is None:
+            todo.append((entry, "not graded yet"))
+        elif before["extra_data"]["batch"].get("sha256", entry.sha256) != entry.sha256:
+            todo.append((entry, "changed since it was graded"))
+    return todo
+
+
+def run(entries, batch, jobs, only=(), force=False):
+    """Grade `entries` (those not finished before, changed since, or asked for);
+    returns False if interrupted."""
+    todo = [e for e, _ in to_grade(entries, batch.out, only, force)]
     if todo and not batch.skip_notebook:
         from . import cost
         cost.calibrate(fresh=True)  # while nothing of ours runs; the gradings read it from the cache
     expected = predicted_seconds(todo, jobs, batch.skip_notebook) if todo else 0.0
-    print(f"{len(entries)} submissions: {len(entries) - len(todo)} graded before, "
+    print(f"{len(entries)} submissions: {len(entries) - len(todo)} kept as graded before, "
           f"{len(todo)} to grade, {jobs} at a time; expected to take about "
           f"{expected / 60:.1f} min", file=sys.stderr)
     progress = Progress(len(todo))
@@ -392,16 +444,29 @@ def main(argv=None):
     parser.add_argument("--skip-notebook", action="store_true", help="run the layer checks only")
     parser.add_argument("--python", default=sys.executable,
                         help="the interpreter that grades (default: this one)")
+    parser.add_argument("--only", nargs="+", metavar="STUDENT", default=[],
+                        help="grade only these students (their folder or zip name), again")
+    parser.add_argument("--force", action="store_true",
+                        help="grade every student again (otherwise only new or changed submissions)")
     args = parser.parse_args(argv)
     if not os.path.isdir(args.submissions):
         parser.error(f"not a folder: {args.submissions}")
-    entries = find_entries(args.submissions)
+    skipped = []
+    entries = find_entries(args.submissions, skipped)
+    if not entries:
+        shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+        print(f"nothing to grade in {args.submissions}: no student folder or .zip"
+              + (f" (skipped: {inert.text(shown)})" if skipped else " (it is empty)"), file=sys.stderr)
+        return 2
+    unknown = sorted(set(args.only) - {e.student for e in entries})
+    if unknown:
+        parser.error(f"--only: no submission for {', '.join(map(inert.text, unknown))}")
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     batch = Batch(out, args.python, args.timeout, args.skip_notebook, max(1, args.jobs))
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        complete = run(entries, batch, max(1, args.jobs))
+        complete = run(entries, batch, max(1, args.jobs), set(args.only), args.force)
     finally:
         signal.signal(signal.SIGTERM, previous)
     _write_text(os.path.join(out, GRADEBOOK), gradebook(entries, out))

@@ -11,6 +11,7 @@ import argparse
 import sys
 import time
 
+from grader import inert
 from grader import results as results_mod
 from grader.upload import grade_upload
 
@@ -24,7 +25,7 @@ def main(argv=None):
     parser.add_argument("--log", help="the grader's log (pytest output, student prints)")
     args = parser.parse_args(argv)
     start = time.monotonic()
-    log = open(args.log, "w") if args.log else None
+    log = inert.Writer(open(args.log, "w")) if args.log else None  # student prints reach it
     try:
         results, _ = grade_upload(args.upload, args.results, log=log, skip_notebook=args.skip_notebook)
     except Exception as exc:  # a bug of ours must still leave the student a results.json

@@ -318,3 +318,42 @@ def test_gradescope_export_is_graded_with_names(tmp_path, scratch_tmp):
     assert rows["submission_101"]["name"] == "Ada O'Neil" and rows["submission_101"]["sid"] == "9001"
     assert rows["submission_102"]["sid"] == "9002; 9003"
     assert float(rows["submission_102"][header[4]]) == 0  # the notebook alone: no layer points
+
+
+# --- regrading ----------------------------------------------------------------
+
+def test_a_replaced_submission_only_it_then_only_and_force_regrade(small_class, tmp_path, scratch_tmp):
+    wrapper, log = counting_python(tmp_path)
+    out = tmp_path / "out"
+    env = {"TMPDIR": scratch_tmp}
+    assert run_batch(small_class, out, "--skip-notebook", python=wrapper, env=env).returncode == 0
+    # s3 replaced by a buggy Linear: the next run grades it, and only it.
+    linear = small_class / "s3" / "layers" / "linear.py"
+    source = linear.read_text()
+    assert "return input_x @ self.w + self.b" in source
+    linear.write_text(source.replace("return input_x @ self.w + self.b", "return input_x @ self.w", 1))
+    proc = run_batch(small_class, out, "--skip-notebook", python=wrapper, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "4 kept as graded before, 1 to grade" in proc.stderr
+    assert invocations(log) == Counter({"s1": 1, "s2": 1, "s3": 2, "s4": 1, "s5": 1})
+    assert finished(out / "s3")["score"] < finished(out / "s1")["score"]  # the replacement's grade
+    proc = run_batch(small_class, out, "--skip-notebook", "--only", "s1", "s5", python=wrapper, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert invocations(log) == Counter({"s1": 2, "s2": 1, "s3": 2, "s4": 1, "s5": 2})
+    proc = run_batch(small_class, out, "--skip-notebook", "--force", python=wrapper, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert invocations(log) == Counter({"s1": 3, "s2": 2, "s3": 3, "s4": 2, "s5": 3})
+    assert len(gradebook(out)[1]) == 5
+    proc = run_batch(small_class, out, "--skip-notebook", "--only", "nobody", python=wrapper, env=env)
+    assert proc.returncode == 2 and "no submission for nobody" in proc.stderr
+
+
+def test_a_folder_with_nothing_to_grade_exits_2_naming_what_it_skipped(tmp_path):
+    subs = tmp_path / "pdfs"
+    subs.mkdir()
+    for name in ("alice.pdf", "bob.pdf", "notes.txt"):
+        (subs / name).write_bytes(b"%PDF-1.4\n")
+    proc = run_batch(subs, tmp_path / "out", "--skip-notebook")
+    assert proc.returncode == 2, proc.stderr
+    assert "nothing to grade" in proc.stderr
+    assert all(name in proc.stderr for name in ("alice.pdf", "bob.pdf", "notes.txt"))
