@@ -198,6 +198,18 @@ PASSED_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # (gradings side by side must not be able to signal or read each other).
 SANDBOX_UID_BASE = 61000
 SANDBOX_SLOTS = 64
+# Where the slot locks are not shared by everything that shares the kernel's uids, a
+# fixed base is not private: Docker without user-namespace remapping (Gradescope) gives
+# every container on a host the same uid 61000, so containers count one RLIMIT_NPROC
+# together and can signal each other's student code. "random" draws the base per
+# grading, a multiple of SANDBOX_SLOTS in [2**20, 2**30) (16 million bases: two
+# gradings on a host collide with odds about 1 in 16 million per pair); "fixed" always
+# uses SANDBOX_UID_BASE (its slot locks keep one machine's gradings apart, and a claim
+# kills what a crashed grading of the slot left); "auto" is random inside a container
+# whose uids are the host's (/.dockerenv or /run/.containerenv, and an identity
+# /proc/self/uid_map), else fixed. Gradescope's entry (gradescope/autograde.py) sets
+# "random": one grading per container, every container on a host sharing its uids.
+SANDBOX_UID_POLICY = "fixed"
 
 # Code cells of a notebook the grader runs (the rest are not run, and 6.1 says
 # so): real notebooks have well under 200; a cell costs the grader a round trip.

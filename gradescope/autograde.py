@@ -11,7 +11,7 @@ import argparse
 import sys
 import time
 
-from grader import inert
+from grader import config, inert
 from grader import results as results_mod
 from grader.upload import grade_upload
 
@@ -24,6 +24,9 @@ def main(argv=None):
     parser.add_argument("--skip-notebook", action="store_true", help="run the layer checks only")
     parser.add_argument("--log", help="the grader's log (pytest output, student prints)")
     args = parser.parse_args(argv)
+    # Containers on one Gradescope host share its uids: a fixed sandbox uid would be one
+    # process count and one signal domain for all of them (config.SANDBOX_UID_POLICY).
+    config.SANDBOX_UID_POLICY = "random"
     start = time.monotonic()
     log = inert.Writer(open(args.log, "w")) if args.log else None  # student prints reach it
     try:

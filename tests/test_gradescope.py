@@ -293,6 +293,10 @@ def test_reference_layers_score_full_marks(autograder_root):
     proc, results = run_autograder(autograder_root)
     assert full_marks(results), proc.stdout + proc.stderr
     assert "classification_nn.ipynb" in results["extra_data"]["missing"]
+    if os.geteuid() == 0:  # a uid drawn for this container, not the fixed base other containers share
+        from grader import config
+        uid = results["extra_data"]["sandbox"]["uid"]
+        assert uid >= 1 << 20 and not config.SANDBOX_UID_BASE <= uid < config.SANDBOX_UID_BASE + config.SANDBOX_SLOTS
     # What Gradescope shows the instructor: the table, each check a row, then the score.
     rows = [line for line in proc.stdout.splitlines() if line[:1].isdigit()]
     assert [row.split()[0] for row in rows] == [t["number"] for t in results["tests"]], proc.stdout

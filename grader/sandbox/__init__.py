@@ -45,6 +45,7 @@ Not as root (a student's own machine), the sandbox does what it can and
 import fcntl
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -114,6 +115,32 @@ class Layers:
         return missing
 
 
+def _in_container_with_host_uids():
+    """Inside a Docker or Podman container whose uid 0 is the host's uid 0 (no remapping)."""
+    if not any(os.path.exists(p) for p in ("/.dockerenv", "/run/.containerenv")):
+        return False
+    try:
+        with open("/proc/self/uid_map") as f:
+            return f.read().split() == ["0", "0", "4294967295"]
+    except OSError:
+        return True  # cannot tell: assume shared, the safe side
+
+
+_UID_BASE = []
+
+
+def uid_base():
+    """The first sandbox uid for this process's gradings (config.SANDBOX_UID_POLICY)."""
+    if not _UID_BASE:
+        policy = config.SANDBOX_UID_POLICY
+        if policy == "random" or (policy == "auto" and _in_container_with_host_uids()):
+            slots = config.SANDBOX_SLOTS
+            _UID_BASE.append(secrets.randbelow(((1 << 30) - (1 << 20)) // slots) * slots + (1 << 20))
+        else:
+            _UID_BASE.append(config.SANDBOX_UID_BASE)
+    return _UID_BASE[0]
+
+
 def _claim_slot():
     """(slot number, locked fd, the slot's own short folder), or Nones if all are taken.
 
@@ -180,7 +207,7 @@ class Sandbox:
             if slot is None:
                 raise SandboxRefused(f"all {config.SANDBOX_SLOTS} sandbox uids are in use: "
                                      "too many gradings at once on this machine")
-            user = (config.SANDBOX_UID_BASE + slot,) * 2
+            user = (uid_base() + slot,) * 2
             processes.kill_uid(user[0])  # anything a crashed earlier grading left
             sweep(user[0], user[1])
             cleared = keyrings.clear(*user)
