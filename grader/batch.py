@@ -44,7 +44,7 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from . import config, inert
+from . import config, inert, machine
 from . import results as results_mod
 from .sandbox import descendants, remove_tree, signal_each
 from .submission import NOISE, ROOT
@@ -200,7 +200,7 @@ class Batch:
 
     def _run(self, entry, student_dir, work):
         """Run the grading subprocess; (exit code, whether it ran out of time)."""
-        share = max(1, len(os.sched_getaffinity(0)) // self.jobs)  # each grading's share of the cores
+        share = max(1, machine.cores() // self.jobs)  # each grading's share of the cores
         command = [self.python, "-m", "grader", os.path.abspath(entry.path), "--cores", str(share),
                    "--results", os.path.join(work, "results.json"),
                    "--log", os.path.join(student_dir, "grader.log")]
@@ -367,7 +367,7 @@ def predicted_seconds(entries, jobs, skip_notebook):
     own work and best_net's training (twice where the grader's training cannot run
     beside the notebook's), on this machine, shared among `jobs` at a time."""
     from . import cost
-    alongside = max(1, len(os.sched_getaffinity(0)) // jobs) >= config.RETRAIN_ALONGSIDE_CORES
+    alongside = max(1, machine.cores() // jobs) >= config.RETRAIN_ALONGSIDE_CORES
     speed = max(1.0, cost.speed())
     total = 0.0
     for entry in entries:
@@ -437,8 +437,8 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submissions", help="a folder of student folders/zips, or a Gradescope export")
     parser.add_argument("--out", required=True, help="where results and gradebook.csv go")
-    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
-                        help="submissions graded at once (default: the cores available)")
+    parser.add_argument("--jobs", type=int, default=machine.cores(),
+                        help="submissions graded at once (default: the cores available, CPU quota included)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help=f"seconds of wall clock per submission (default {DEFAULT_TIMEOUT})")
     parser.add_argument("--skip-notebook", action="store_true", help="run the layer checks only")

@@ -148,8 +148,9 @@ class _Retrainer:
 
 
 def cores_available():
-    """The cores of this process's CPU set."""
-    return len(os.sched_getaffinity(0))
+    """The cores this process may keep busy: its CPU set cut to its CPU quota."""
+    from .. import machine
+    return machine.cores()
 
 
 class NotebookRun:
