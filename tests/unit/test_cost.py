@@ -127,3 +127,10 @@ def test_advice_is_consistent_with_the_prediction(epochs, hidden):
     if advice.max_hidden:
         assert cost.training_seconds(epochs, advice.max_hidden, LINEAR) <= 180
         assert cost.training_seconds(epochs, advice.max_hidden + 1, LINEAR) > 180
+
+
+def test_a_quota_below_one_core_stretches_the_speed_by_its_inverse():
+    # CPU seconds are what the calibration counts; under half a CPU each takes two on the clock.
+    whole = cost.speed(LINEAR, quota=4.0)
+    assert cost.speed(LINEAR, quota=0.5) == pytest.approx(2 * whole)
+    assert cost.speed(LINEAR, quota=1.0) == whole == cost.speed(LINEAR, quota=2.0)
