@@ -297,6 +297,7 @@ def test_reference_layers_score_full_marks(autograder_root):
         from grader import config
         uid = results["extra_data"]["sandbox"]["uid"]
         assert uid >= 1 << 20 and not config.SANDBOX_UID_BASE <= uid < config.SANDBOX_UID_BASE + config.SANDBOX_SLOTS
+    assert (autograder_root / "results").stat().st_mode & 0o077 == 0  # grader.log is root's alone
     # What Gradescope shows the instructor: the table, each check a row, then the score.
     rows = [line for line in proc.stdout.splitlines() if line[:1].isdigit()]
     assert [row.split()[0] for row in rows] == [t["number"] for t in results["tests"]], proc.stdout
