@@ -59,8 +59,8 @@ def test_seconds_from_a_calibration():
     # 100 epochs at 1000: 2500 steps of 0.1 s; 34 validations of 250 rows and
     # 5750 rows of predict, 71.25 forward passes of 0.03 s.
     assert math.isclose(cost.training_seconds(100, 1000, LINEAR), 250 + 71.25 * 0.03)
-    # Below the smallest size calibrated, proportional to the hidden size.
-    assert math.isclose(LINEAR.per_step(50), 0.005)
+    # Below the smallest size calibrated, that size's figure: a floor, never less.
+    assert LINEAR.per_step(50) == LINEAR.per_step(1) == LINEAR.per_step(100) == 0.01
     # Past the largest, along the last segment.
     assert math.isclose(LINEAR.per_step(2000), 0.2)
 
@@ -74,7 +74,8 @@ def test_noisy_calibration_never_makes_a_larger_network_cheaper():
 
 def test_advice_when_it_fits():
     advice = cost.advise([0.1, 0.002, 120, 80], budget=180, calibration=LINEAR)
-    assert advice.fits and math.isclose(advice.seconds, 120 * 25 * 0.008 + 78.75 * 0.0024)
+    # 80 is below LINEAR's smallest size (100): that size's figures, 0.01 s and 0.003 s.
+    assert advice.fits and math.isclose(advice.seconds, 120 * 25 * 0.01 + 78.75 * 0.003)
     assert "within the 3 min allowed" in advice.message()
 
 
