@@ -78,13 +78,19 @@ def feedback(results):
     return inert.text("\n\n".join(p for p in parts if p) + "\n")
 
 
+def points(value) -> str:
+    """Points as people read them: at most two decimals (2.67, not 2.6666667), as
+    Gradescope shows them; results.json keeps the exact figure."""
+    return f"{round(float(value), 2):g}"
+
+
 def table(results):
     """A plain-text summary: one row per check, then the total."""
-    rows = [(t["number"], t["name"], f"{t['score']:g}/{t['max_score']:g}",
+    rows = [(t["number"], t["name"], f"{points(t['score'])}/{points(t['max_score'])}",
              "ok" if t["status"] == "passed" else "FAIL") for t in results["tests"]]
     width = max([len(r[1]) for r in rows] + [10])
     lines = [f"{'#':<5} {'check':<{width}} {'score':>9}  status", "-" * (width + 24)]
     lines += [f"{n:<5} {name:<{width}} {score:>9}  {status}" for n, name, score, status in rows]
     total = sum(t["max_score"] for t in results["tests"])
-    lines += ["-" * (width + 24), f"{'':<5} {'total':<{width}} {results['score']:>5g}/{total:g}"]
+    lines += ["-" * (width + 24), f"{'':<5} {'total':<{width}} {points(results['score']):>5}/{points(total)}"]
     return "\n".join(lines)

@@ -121,3 +121,9 @@ def test_table_widens_for_long_names():
     lines = results.table(results.build([Check("long", name, "1.1", 1, 1)], "", 0)).splitlines()
     assert name in lines[2]
     assert len(lines[1]) == len(name) + 24
+
+
+def test_points_show_at_most_two_decimals():
+    assert [results.points(v) for v in (2.6666667, 58.1666, 40, 0.005, 1e-9)] == ["2.67", "58.17", "40", "0.01", "0"]
+    lines = results.table(results.build([Check("third", "A third", "1.1", 4, 8 / 3, "a third off")], "", 0)).splitlines()
+    assert lines[2].split()[-2:] == ["2.67/4", "FAIL"] and lines[-1].split() == ["total", "2.67/4"]
