@@ -7,9 +7,10 @@ these. The grader finds a submission up to three folders down by itself
 notebook but no layer file at all is recognised as "notebook only".
 """
 import os
+import stat
 from dataclasses import dataclass, field
 
-from .submission import NOISE, NOTEBOOK, STUDENT_LAYER_FILES, find_root
+from .submission import MAX_FILE_BYTES, NOISE, NOTEBOOK, STUDENT_LAYER_FILES, find_root, plain_file
 
 from . import unpack
 
@@ -69,6 +70,64 @@ def _from_zip(archive, scratch, index):
 
 
 def locate(upload, scratch):
+    """An Upload for `upload` (a folder, or a .zip file), its notebook found under
+    another name too (adopt_notebook); zips are extracted under `scratch`."""
+    return adopt_notebook(_locate(upload, scratch), scratch)
+
+
+def _other_notebooks(root):
+    """The .ipynb files directly in `root` other than the course's: regular files, not
+    links, within the notebook's size cap."""
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return []
+    return [n for n in names if n.endswith(".ipynb") and n != NOTEBOOK and not n.startswith(".")
+            and plain_file(root, n)]
+
+
+def _copy_plain(source, target, limit):
+    """Copy regular file `source` (no link followed, no fifo waited on) of at most `limit` bytes."""
+    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise UploadError(f"{os.path.basename(source)} is not a regular file")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise UploadError(f"{os.path.basename(source)} is larger than {limit} bytes")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "wb") as out:
+        out.write(data)
+
+
+def adopt_notebook(upload, scratch):
+    """`upload` with its notebook under the course's name: a browser saves a second
+    download as "classification_nn (1).ipynb", and students rename theirs. One other
+    .ipynb where the course's is missing is the notebook (the notes say so); several,
+    none of them the course's, is refused, naming them."""
+    root = upload.root
+    if plain_file(root, NOTEBOOK):
+        return upload
+    others = _other_notebooks(root)
+    if not others:
+        return upload
+    if len(others) > 1:
+        raise UploadError(f"Your upload holds several notebooks ({', '.join(others)}) and none is "
+                          f"named {NOTEBOOK}: rename the one to grade {NOTEBOOK}.")
+    note = f"Graded {others[0]} as the notebook (the course names it {NOTEBOOK})."
+    if os.path.commonpath([os.path.abspath(root), os.path.abspath(scratch)]) == os.path.abspath(scratch):
+        os.rename(os.path.join(root, others[0]), os.path.join(root, NOTEBOOK))  # our own extraction
+        return Upload(upload.folder, upload.notes + [note])
+    # The upload itself is left as it is: the files the grader takes, copied beside it.
+    folder = os.path.join(scratch, "renamed")
+    for rel in STUDENT_LAYER_FILES:
+        if plain_file(root, rel):
+            _copy_plain(os.path.join(root, rel), os.path.join(folder, rel), MAX_FILE_BYTES[".py"])
+    _copy_plain(os.path.join(root, others[0]), os.path.join(folder, NOTEBOOK), MAX_FILE_BYTES[".ipynb"])
+    return Upload(folder, upload.notes + [note])
+
+
+def _locate(upload, scratch):
     """An Upload for `upload` (a folder, or a .zip file); zips are extracted under `scratch`.
 
     Loose files win over zips when they are gradable; otherwise the first zip
