@@ -37,9 +37,19 @@ class Report:
         return sum(credit * weight for _, credit, _, weight in self.parts) / total
 
     def feedback(self):
-        failed = [message for _, credit, message, _ in self.parts if credit < 1 and message]
+        """The failed parts' messages, a case that failed as an earlier one did (the same
+        error, the same traceback) in one line; then the parts that passed, and the notes."""
+        failed = [(name, message) for name, credit, message, _ in self.parts if credit < 1 and message]
         passed = [name for name, credit, _, _ in self.parts if credit == 1]
-        lines = list(failed)
+        lines, seen = [], set()
+        for name, message in failed:
+            head, _, trace = message.partition("\n")
+            cause = head[len(name) + 2:] if head.startswith(f"{name}: ") else None
+            if cause is not None and trace and (cause, trace) in seen:
+                lines.append(f"{name}: the same error as above.")
+                continue
+            seen.add((cause, trace))
+            lines.append(message)
         if failed and passed:
             lines.append(f"Right: {', '.join(passed)}.")
         return "\n".join(lines + self.notes)

@@ -13,7 +13,10 @@ def run_student(report, label, student, probe, args=None, **arrays):
     try:
         return student.run(probe, args, **arrays)
     except StudentError as exc:
-        report.part(label, False, f"{label}: {exc}\n{exc.trace}".rstrip())
+        trace = exc.trace.rstrip().splitlines()
+        if trace and str(exc).endswith(trace[-1].strip()):  # the traceback's last line is the error again
+            trace = trace[:-1]
+        report.part(label, False, "\n".join([f"{label}: {exc}", *trace]).rstrip())
         if exc.phase and not exc.phase.startswith(("import ", "find class ")):
             return None
         exc.recorded = True  # a module that does not import fails every case alike

@@ -98,3 +98,19 @@ def test_compare_records_the_mismatch_sentence_for_a_wrong_array():
     assert (name, credit, weight) == ("out", 0.0, 2.0)
     assert message == "out has shape (3, 1), expected (1, 3) (transposed)"
     assert report.feedback() == message
+
+
+def test_cases_failing_with_the_same_error_and_traceback_are_one_line_each():
+    report = Report()
+    trace = "    layers/relu.py, line 14, in forward: raise NotImplementedError('todo')"
+    for shape in ("1x10", "5x7"):
+        report.part(f"ReLU.forward on {shape}", False, f"ReLU.forward on {shape}: raised NotImplementedError: todo\n{trace}")
+    report.part("ReLU.forward on 9x9", False, "ReLU.forward on 9x9: raised ValueError: bad\n" + trace)
+    report.part("ReLU.forward on 2x2", False, "ReLU.forward on 2x2: out is off by 1")
+    report.part("ReLU.forward on 3x3", False, "ReLU.forward on 3x3: out is off by 1")
+    assert report.feedback().splitlines() == [
+        "ReLU.forward on 1x10: raised NotImplementedError: todo", trace,
+        "ReLU.forward on 5x7: the same error as above.",
+        "ReLU.forward on 9x9: raised ValueError: bad", trace,   # another error: said in full
+        "ReLU.forward on 2x2: out is off by 1",                 # mismatches have no trace: each said
+        "ReLU.forward on 3x3: out is off by 1"]
