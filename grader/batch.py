@@ -366,14 +366,17 @@ def predicted_seconds(entries, jobs, skip_notebook):
     """The batch's expected wall time by the cost model: for each submission the grader's
     own work and best_net's training (twice where the grader's training cannot run
     beside the notebook's), on this machine, shared among `jobs` at a time."""
-    from . import cost
+    from . import cost, predict
     alongside = max(1, machine.cores() // jobs) >= config.RETRAIN_ALONGSIDE_CORES
     speed = max(1.0, cost.speed())
+    # Notebooks are read in bounded children (grader/predict.py), never in this process.
+    training = [0.0] * len(entries) if skip_notebook else predict.training_seconds(
+        [e.path for e in entries], alongside)
     total = 0.0
-    for entry in entries:
-        seconds = config.GRADING_OVERHEAD_LAYERS
+    for seconds in training:
+        seconds += config.GRADING_OVERHEAD_LAYERS
         if not skip_notebook:
-            seconds += config.GRADING_OVERHEAD_NOTEBOOK + _training_seconds(entry.path, alongside)
+            seconds += config.GRADING_OVERHEAD_NOTEBOOK
         total += seconds * speed
     return total / jobs
 

@@ -123,3 +123,25 @@ def test_skipping_the_notebook_never_reads_it(tmp_path, monkeypatch):
     entries = [folder(tmp_path, "mallory", b"[1]")]
     assert batch.predicted_seconds(entries, 2, skip_notebook=True) == pytest.approx(
         config.GRADING_OVERHEAD_LAYERS / 2)
+
+
+def test_notebooks_are_read_in_a_bounded_child_whose_failure_costs_only_estimates(tmp_path, monkeypatch):
+    from grader import predict
+    entries = [folder(tmp_path, "alice", GOOD)]
+    assert predict.training_seconds([entries[0].path], alongside=True)[0] > 0
+    # Under an address space too small to start Python at all, the child fails: no estimate, no crash.
+    monkeypatch.setattr(predict, "PREDICT_MEMORY", 16 << 20)
+    assert predict.training_seconds([entries[0].path], alongside=True) == [0.0]
+    assert batch.predicted_seconds(entries, 1, skip_notebook=False) == pytest.approx(default(entries))
+
+
+def test_when_the_shared_child_fails_each_notebook_is_read_alone(tmp_path, monkeypatch):
+    from grader import predict
+    calls = []
+
+    def child(paths, alongside):
+        calls.append(list(paths))
+        return None if len(paths) > 1 or paths[0] == "mallory" else [7.0]
+    monkeypatch.setattr(predict, "_child", child)
+    assert predict.training_seconds(["alice", "mallory", "bob"], True) == [7.0, 0.0, 7.0]
+    assert calls == [["alice", "mallory", "bob"], ["alice"], ["mallory"], ["bob"]]
