@@ -305,8 +305,10 @@ class Sandbox:
                                  f"{json.dumps(layers.why)}")
         if readable and self.user is not None:
             raise SandboxRefused(
-                "student code could read " + ", ".join(readable[:3]) + ": neither namespaces nor "
-                "Landlock are available here, and these files are readable by other users. Make "
+                "student code could read " + ", ".join(readable[:3]) + " (layers in force: "
+                + (", ".join(f"{n} namespace" for n in status["namespaces"]) or "no namespaces") + "; "
+                + ("Landlock" if status["landlock"] else "no Landlock") + "), and these files are "
+                "readable by other users. Make "
                 "the grader's folder and the CIFAR-10 folder unreadable by others (e.g. chmod "
                 "go-rwx on every entry of the grader's folder except .venv, and on the data "
                 "folder), as gradescope/setup.sh does, or run on a kernel with Landlock.")
@@ -475,10 +477,17 @@ PROBE = r'''
 import json, os, socket, sys
 report = {"readable": [], "tcp": None}
 import numpy
+# The Python environment is given to student code on purpose; a folder that holds it
+# (a checkout's .venv, bound at its own path inside a mount namespace) reveals nothing
+# when its listing shows only the way there.
+given = {os.path.abspath(p) for p in (sys.prefix, sys.exec_prefix, sys.base_prefix)}
+def towards_given(entry):
+    return any(g == entry or g.startswith(entry + os.sep) for g in given)
 for path in sys.argv[1:-1]:
     try:
         if os.path.isdir(path):
-            os.listdir(path)
+            if all(towards_given(os.path.join(os.path.abspath(path), n)) for n in os.listdir(path)):
+                continue
         else:
             open(path, "rb").close()
         report["readable"].append(path)
