@@ -246,3 +246,19 @@ GRADING_DEADLINE = _seconds("GRADING_DEADLINE", KERNEL_START_WAIT + max(
 # stuck where its watchdog thread cannot run. The watchdog needs seconds to kill
 # student code and write; the rest is margin for a loaded machine.
 BACKSTOP_GRACE = _seconds("BACKSTOP_GRACE", 120)
+# A platform that ends a whole grading itself (Gradescope's autograder timeout: 600 s
+# by default, up to 40 min, set in the assignment's settings and given to the build,
+# `python -m gradescope.build --platform-timeout S`) shows the student 0 and no tests
+# when it fires. fit_platform() brings the grader's deadline and its backstop in
+# under it, PLATFORM_MARGIN before, so results.json is always ours: the checks done,
+# and "grader error" for the rest, for the staff to regrade on a larger tier.
+PLATFORM_TIMEOUT = 600
+PLATFORM_MARGIN = 20
+
+
+def fit_platform(timeout):
+    """Size GRADING_DEADLINE and BACKSTOP_GRACE to end `timeout` seconds' platform limit
+    PLATFORM_MARGIN early (the backstop's grace at most a tenth of it)."""
+    global GRADING_DEADLINE, BACKSTOP_GRACE
+    BACKSTOP_GRACE = min(BACKSTOP_GRACE, 0.1 * timeout)
+    GRADING_DEADLINE = min(GRADING_DEADLINE, timeout - BACKSTOP_GRACE - PLATFORM_MARGIN)

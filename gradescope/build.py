@@ -61,20 +61,23 @@ def _skipped(name):
     return any(fnmatch.fnmatch(name, pattern) for pattern in SKIP)
 
 
-def render(script, min_python):
+def render(script, min_python, platform_timeout=None):
     """The text of gradescope/`script` with its @PLACEHOLDERS@ filled in."""
+    from grader import config
+    timeout = config.PLATFORM_TIMEOUT if platform_timeout is None else platform_timeout
     with open(os.path.join(HERE, script)) as f:
-        text = f.read().replace("@MIN_PYTHON@", min_python)
+        text = f.read().replace("@MIN_PYTHON@", min_python).replace("@PLATFORM_TIMEOUT@", f"{timeout:g}")
     left = re.findall(r"@[A-Z_]+@", text)
     if left:
         raise ValueError(f"{script}: placeholders left unfilled: {', '.join(left)}")
     return text
 
 
-def contents():
+def contents(platform_timeout=None):
     """[(name in the zip, bytes, executable?)] of the autograder, sorted by name."""
     lines = requirements()
-    entries = [(script, render(script, minimum_python(lines)).encode(), True) for script in SCRIPTS]
+    entries = [(script, render(script, minimum_python(lines), platform_timeout).encode(), True)
+               for script in SCRIPTS]
     entries.append(("requirements.txt", requirements_txt().encode(), False))
     for rel in [rel for tree in TREES for rel in _tree_files(tree)] + list(FILES):
         with open(os.path.join(ROOT, rel), "rb") as f:
@@ -82,9 +85,9 @@ def contents():
     return sorted(entries)
 
 
-def build(out):
+def build(out, platform_timeout=None):
     """Write the autograder zip to `out` (atomically); return the names it holds."""
-    entries = contents()
+    entries = contents(platform_timeout)
     tmp = f"{out}.partial"
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data, executable in entries:
@@ -104,11 +107,17 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=os.path.join(ROOT, "autograder.zip"),
                         help="where to write the zip (default: autograder.zip in the repository)")
+    parser.add_argument("--platform-timeout", type=float, default=None,
+                        help="the assignment's autograder timeout on Gradescope, in seconds "
+                             "(default 600, Gradescope's own); the grader writes its results before it")
     args = parser.parse_args(argv)
-    names = build(args.out)
+    from grader import config
+    timeout = config.PLATFORM_TIMEOUT if args.platform_timeout is None else args.platform_timeout
+    names = build(args.out, timeout)
     size = os.path.getsize(args.out)
     print(f"wrote {args.out}: {len(names)} files, {size / 1024:.0f} KiB "
-          f"(Python >= {minimum_python(requirements())})")
+          f"(Python >= {minimum_python(requirements())}); set the assignment's autograder "
+          f"timeout to {timeout:g} s on Gradescope (--platform-timeout)")
     return 0
 
 
