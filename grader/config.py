@@ -246,6 +246,8 @@ GRADING_DEADLINE = _seconds("GRADING_DEADLINE", KERNEL_START_WAIT + max(
 # stuck where its watchdog thread cannot run. The watchdog needs seconds to kill
 # student code and write; the rest is margin for a loaded machine.
 BACKSTOP_GRACE = _seconds("BACKSTOP_GRACE", 120)
+# How often `python -m grader` says on stderr what it is doing and the time left.
+PROGRESS_SECONDS = 15
 # A platform that ends a whole grading itself (Gradescope's autograder timeout: 600 s
 # by default, up to 40 min, set in the assignment's settings and given to the build,
 # `python -m gradescope.build --platform-timeout S`) shows the student 0 and no tests

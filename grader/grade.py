@@ -70,6 +70,8 @@ class Watchdog:
         self._timer = threading.Timer(config.GRADING_DEADLINE, self._expire)
         self._timer.daemon = True
         self._timer.start()
+        self._ticker = threading.Thread(target=self._progress, daemon=True)
+        self._ticker.start()
         self._backstop = Backstop(results_path, config.GRADING_DEADLINE + config.BACKSTOP_GRACE, start)
 
     def claim(self):
@@ -82,6 +84,20 @@ class Watchdog:
             self._fired = True
         self._backstop.stop()
         return True
+
+    def _progress(self):
+        """Every PROGRESS_SECONDS, one line on stderr: what the grading is doing, the time
+        used and the time left (our own words only; a grading takes minutes)."""
+        while not self._fired:
+            time.sleep(config.PROGRESS_SECONDS)
+            if self._fired:
+                return
+            used = time.monotonic() - self.start
+            try:
+                print(f"grader: {self.phase}, {used:.0f} s used, {config.GRADING_DEADLINE - used:.0f} s "
+                      "left before the grader's own time limit", file=sys.stderr, flush=True)
+            except (OSError, ValueError):  # stderr closed: progress is a courtesy
+                return
 
     def _expire(self):
         with self._lock:

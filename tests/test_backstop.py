@@ -55,3 +55,23 @@ def test_a_grading_that_ends_alone_ends_its_backstop_and_writes_nothing(tmp_path
     backstop.stop()
     assert backstop.proc.returncode == 0 and backstop.proc.pid not in SPARED
     assert time.monotonic() - began < 10 and not path.exists()
+
+
+def test_the_watchdog_says_the_phase_and_the_time_left_on_stderr_until_the_grading_ends(
+        tmp_path, monkeypatch, capsys):
+    import io
+
+    from grader import config
+    from grader.grade import Watchdog
+    monkeypatch.setattr(config, "PROGRESS_SECONDS", 0.05)
+    watchdog = Watchdog(str(tmp_path / "results.json"), io.StringIO(), time.monotonic())
+    watchdog.phase = "running the notebook"
+    time.sleep(0.3)
+    assert watchdog.claim()
+    time.sleep(0.15)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines and all(line.startswith("grader: ") for line in lines)
+    assert any("running the notebook, 0 s used, " in line and "s left" in line for line in lines)
+    time.sleep(0.2)
+    assert capsys.readouterr().err == ""  # nothing after the grading ended
+    assert not (tmp_path / "results.json").exists()
