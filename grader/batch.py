@@ -35,6 +35,7 @@ import math
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -117,6 +118,50 @@ def content_hash(path):
     return digest.hexdigest()
 
 
+PRIVATE_COPY_FILES = 10_000  # an assignment folder holds dozens; a flood of empty files costs no bytes
+
+
+def private_copy(path, work):
+    """A copy of the submission at `path` in a root-only folder under `work`, its path.
+
+    Graded from there, a submission is never passed by its place in the class folder
+    (which every process's command line shows, and which, where neither namespaces nor
+    Landlock hold, only the class folder's own permissions would keep from classmates'
+    code). Regular files only, no link followed, EXTRACT_MAX_BYTES in all.
+    """
+    private = os.path.join(work, "private")
+    os.mkdir(private, 0o700)
+    target = os.path.join(private, os.path.basename(os.path.normpath(path)))
+    budget, files_left = [config.EXTRACT_MAX_BYTES], [PRIVATE_COPY_FILES]
+
+    def copy(source, dest):
+        files_left[0] -= 1
+        if files_left[0] < 0:
+            raise ValueError(f"the submission holds more than {PRIVATE_COPY_FILES} files")
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return
+            with open(dest, "xb") as out:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    budget[0] -= len(block)
+                    if budget[0] < 0:
+                        raise ValueError(f"the submission is larger than {config.EXTRACT_MAX_BYTES} bytes")
+                    out.write(block)
+
+    if not os.path.isdir(path):
+        copy(path, target)
+        return target
+    for top, dirs, files in os.walk(path):
+        here = os.path.join(target, os.path.relpath(top, path))
+        os.makedirs(here, exist_ok=True)
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(top, d))]
+        for name in files:
+            if not os.path.islink(os.path.join(top, name)):
+                copy(os.path.join(top, name), os.path.join(here, name))
+    return target
+
+
 def finished(student_dir):
     """The results a batch wrote for this student before, or None if there are none."""
     try:
@@ -174,13 +219,15 @@ class Batch:
         """Grade `entry` and write its files; its results, or None if the batch is stopping."""
         student_dir = os.path.join(self.out, entry.student)
         os.makedirs(student_dir, exist_ok=True)
+        os.chmod(student_dir, 0o700)  # feedback and logs: the instructor's, no classmate's
         # TMPDIR of the grading and its unfinished results: removed even if it is killed.
         # In the system's temporary folder, which the grader's sandbox user can reach.
         work = tempfile.mkdtemp(prefix="grader-batch-")
         os.chmod(work, 0o711)  # like the grader's own folder: the sandbox user passes through
         start = time.monotonic()
         try:
-            code, timed_out = self._run(entry, student_dir, work)
+            upload = private_copy(entry.path, work)
+            code, timed_out = self._run(entry, upload, student_dir, work)
             if self.stopping.is_set():
                 return None
             results = self._results(work, code, timed_out, time.monotonic() - start)
@@ -198,10 +245,10 @@ class Batch:
         results_mod.write(results, os.path.join(student_dir, "results.json"))  # last: marks done
         return results
 
-    def _run(self, entry, student_dir, work):
-        """Run the grading subprocess; (exit code, whether it ran out of time)."""
+    def _run(self, entry, upload, student_dir, work):
+        """Run the grading subprocess on `upload`; (exit code, whether it ran out of time)."""
         share = max(1, machine.cores() // self.jobs)  # each grading's share of the cores
-        command = [self.python, "-m", "grader", os.path.abspath(entry.path), "--cores", str(share),
+        command = [self.python, "-m", "grader", upload, "--cores", str(share),
                    "--results", os.path.join(work, "results.json"),
                    "--log", os.path.join(student_dir, "grader.log")]
         if self.skip_notebook:
@@ -466,6 +513,8 @@ def main(argv=None):
         parser.error(f"--only: no submission for {', '.join(map(inert.text, unknown))}")
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
+    if os.geteuid() == 0:  # the gradebook and every student's feedback: root's alone
+        os.chmod(out, 0o700)
     batch = Batch(out, args.python, args.timeout, args.skip_notebook, max(1, args.jobs))
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:

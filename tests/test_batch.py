@@ -357,3 +357,26 @@ def test_a_folder_with_nothing_to_grade_exits_2_naming_what_it_skipped(tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert "nothing to grade" in proc.stderr
     assert all(name in proc.stderr for name in ("alice.pdf", "bob.pdf", "notes.txt"))
+
+
+def test_each_submission_is_graded_from_a_root_only_copy_and_outputs_are_closed(small_class, tmp_path, scratch_tmp):
+    # Where neither namespaces nor Landlock hold, permissions alone keep classmates apart:
+    # a grading never names the class folder, and what the batch writes is not others'.
+    log = tmp_path / "paths.txt"
+    wrapper = tmp_path / "python"
+    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$3" >> "{log}"\n'
+                       f'stat -c "%a %u" "$(dirname "$3")" >> "{log}"\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    out = tmp_path / "out"
+    proc = run_batch(small_class, out, "--skip-notebook", "--jobs", "1", python=wrapper, env={"TMPDIR": scratch_tmp})
+    assert proc.returncode == 0, proc.stderr
+    lines = log.read_text().split("\n")
+    paths, modes = lines[0:-1:2], lines[1:-1:2]
+    assert len(paths) == 5 and not any(str(small_class) in p for p in paths)
+    assert all(p.startswith(scratch_tmp) and os.path.basename(p) in os.listdir(small_class) for p in paths)
+    if os.geteuid() == 0:
+        assert set(modes) == {"700 0"}
+        assert (out.stat().st_mode & 0o777) == 0o700
+    assert all((out / s).stat().st_mode & 0o077 == 0 for s in os.listdir(small_class))
+    assert all(finished(out / s)["score"] == 60 for s in os.listdir(small_class))
+    assert not os.listdir(scratch_tmp)  # the copies went with their gradings
