@@ -17,6 +17,7 @@ from . import config
 from . import results as results_mod
 from .notebook.data import without_test_labels
 from .notebook.run import NotebookRun
+from .notebook import student_training
 from .plugin import GradingPlugin
 from .runners import ReferenceRunner, WorkerRunner
 from .sandbox import Sandbox, SandboxRefused, become_subreaper, kill_descendants, remove_tree
@@ -234,7 +235,8 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_o
             timing["layer checks"] = time.monotonic() - checks_began
             began = time.monotonic()
             try:
-                return pending.finish(layers_failed)
+                return pending.finish(layers_failed, student_training=lambda hyperparams:
+                                      student_training.attempt(student, hyperparams))
             finally:
                 timing["waiting for the notebook"] = time.monotonic() - began
                 watchdog.phase = "running the checks"

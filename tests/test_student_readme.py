@@ -63,3 +63,17 @@ def test_shipped_readme_quotes_the_grader():
         assert values[name] in text, name
     assert f"Layer checks ({values['LAYER_POINTS']} points)" in text
     assert f"Notebook checks ({values['NOTEBOOK_POINTS']} points)" in text
+
+
+def test_what_a_layer_bug_that_stops_training_costs_is_said_where_it_is_decided():
+    # The policy is grader/notebook/student_training.py's and judge.py's; the README promises
+    # it to students and docs/check_review.md records the decision: the three agree.
+    from grader.notebook import judge, student_training
+    readme = " ".join(README.read_text().split())
+    assert ("A layer bug that makes your training cell raise (a `dw` of the wrong shape, say) costs "
+            "the layer checks only") in readme
+    assert "the error in your training cell (6.1) and the untrained `best_net` (6.5) are not counted again" in readme
+    review = (ROOT / "docs" / "check_review.md").read_text()
+    assert "grader/notebook/student_training.py" in review and "6.1, 6.3-6.5 after a layer bug" in review
+    assert "student_training.py" in judge.__doc__ and student_training.STEPS == 3
+    assert f"runs {['no', 'one', 'two', 'three'][student_training.STEPS]} SGD steps" in review

@@ -2,7 +2,7 @@
 from gradescope_utils.autograder_utils.decorators import number, visibility, weight
 
 from grader import config
-from grader.notebook import read
+from grader.notebook import code, read
 
 EXPECTED_CHOICES = {1, 3}
 
@@ -11,10 +11,35 @@ def _excused(notebook, index, error):
     """Why an error of cell `index` is not the notebook's own fault, or "" if it is.
 
     The grader's own time limits (said once, where they matter), savefig writing
-    into a folder of the student's machine, and errors raised inside the
-    student's layer code when a layer check already failed (one cause, one
-    deduction: the layer checks name it).
+    into a folder of the student's machine, errors raised inside the student's
+    layer code when a layer check already failed (one cause, one deduction: the
+    layer checks name it), and a NameError for a name that an earlier cell, stopped
+    or failing for one of these causes, would have bound (read from its code).
     """
+    why = _cause(notebook, index)
+    if why or not error.startswith("NameError: name '"):
+        return why
+    name = error[len("NameError: name '"):].split("'", 1)[0]
+    execution = notebook.execution
+    earlier = sorted({i for i in execution.timed_out} | {i for i, _ in execution.errors})
+    for before in (i for i in earlier if i < index):
+        if name in code.assigned_names(read.source(execution.notebook.cells[before])) and _cause(notebook, before):
+            return (f"`{name}` is undefined because cell {before + 1}, which sets it, did not finish "
+                    "(said above, not counted again)")
+    return ""
+
+
+def _cell_excused(notebook, cell):
+    """Why every error of `cell` is excused, or "" (no error, or one of the notebook's own)."""
+    execution = notebook.execution
+    index = next((i for i, c in enumerate(execution.notebook.cells) if c is cell), None)
+    errors = [error for i, error in execution.errors if i == index]
+    reasons = [_excused(notebook, index, error) for error in errors]
+    return reasons[0] if reasons and all(reasons) else ""
+
+
+def _cause(notebook, index):
+    """Why cell `index`'s own error or stop is not the notebook's fault, or ""."""
     execution = notebook.execution
     if index in execution.timed_out:
         if index == notebook.best_net_cell:
@@ -29,6 +54,9 @@ def _excused(notebook, index, error):
     if notebook.layers_failed and errors and all(
             any("/layers/" in line for line in o.get("traceback", [])) for o in errors):
         return "raised inside your layer code, which the layer checks above already count"
+    if notebook.student_training and read.trains_code(cell, read.trainers(execution.notebook.cells)):
+        return ("raised while training, as the grader's own training with your layers does "
+                f"({notebook.student_training}), which the layer checks above already count")
     return ""
 
 
@@ -117,17 +145,37 @@ def test_required_outputs(notebook, report):
     assert notebook.execution is not None, notebook.problem
     nb = notebook.execution.notebook
     cut = _cut_note(notebook.execution)
+    # A plot whose cell raised for a cause already charged (a layer bug that stops training,
+    # a stop of the grader's) is that cause's, said and not charged again.
     loss = read.find_cells(nb, "grader:loss_plot", contains=("plt", "loss"))
-    report.part("loss plot", any(read.plotted(nb, c) for c in loss),
-                "The loss history / validation accuracy plot produced no image "
-                "(or the training before it failed)." + cut)
+    _plot_part(notebook, report, "loss plot", loss, "The loss history / validation accuracy plot "
+               "produced no image (or the training before it failed)." + cut)
     weights = read.find_cells(nb, "grader:weights_plot", contains=("visualize_grid", "imshow"))
-    report.part("weights plot", any(read.plotted(nb, c) for c in weights),
-                "The first layer's weights (visualize_grid) produced no image "
-                "(or the training before it failed)." + cut)
+    _plot_part(notebook, report, "weights plot", weights, "The first layer's weights (visualize_grid) "
+               "produced no image (or the training before it failed)." + cut)
     test = read.find_cells(nb, "grader:test_accuracy", contains=("best_net", "x_test"))
     printed = any(read.accuracies(read.text(c), "") for c in test)
     report.part("test accuracy printed", printed, "The test accuracy of best_net was not printed." + cut)
+
+
+def _plot_part(notebook, report, name, cells, missing):
+    nb = notebook.execution.notebook
+    if any(read.plotted(nb, c) for c in cells):
+        report.part(name, True)
+        return
+    excused = [f"its cell raised, and {why}" for why in (_cell_excused(notebook, c) for c in cells) if why]
+    # A plot after a failed training shows nothing learned; when the grader's own training
+    # with these layers fails too, that failure is the layer bug's, charged already.
+    failed_first = read.layout(nb).first_failed
+    if not excused and notebook.student_training and failed_first is not None and any(
+            read.layout(nb).position.get(id(c), -1) > failed_first for c in cells):
+        excused = [f"the training before it (cell {failed_first + 1}) raised, as the grader's own "
+                   "training with your layers does, which the layer checks above already count"]
+    if excused:
+        report.part(name, True)
+        report.note(f"No {name}, not counted: {excused[0]}.")
+        return
+    report.part(name, False, missing)
 
 
 def _cut_note(execution):

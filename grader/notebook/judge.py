@@ -25,7 +25,10 @@ each one cause with one message:
   the grader's network, so a layer bug costs its layer checks only. Policy
   "cascade": they judge the notebook's own best_net, layer bugs included
   (the message then names the failed layer checks, never "tune").
-- A best_net that is not credible earns neither accuracy check nor 6.5.
+- A best_net that is not credible earns neither accuracy check nor 6.5. One left
+  untrained is excused only when a training check failed, the notebook tried to train
+  it, and the grader's own steps of its network with the student's layers raise too
+  (student_training.py): then the layer checks have charged the cause.
 - The grader's own training failing is the grader's fault: 6.3-6.5 are not
   judged (no points either way), and the results say the staff must regrade.
 - A stop the grader made (its time limit, within the budget) is not the
@@ -56,6 +59,9 @@ class Evidence:
     retrain_problem: str = ""         # why retrain is None
     same_seed: bool = False           # the notebook seeds as the grader's training does
     layers_failed: list = field(default_factory=list)   # e.g. ["4.3 Softmax + CrossEntropyLoss backward"]
+    # The grader's own few steps of best_net's network with the student's layers
+    # (student_training.py): "" they train, else the error they raise; None not run.
+    student_training: str = None
     policy: str = ISOLATE
 
 
@@ -111,7 +117,13 @@ def judge(ev, spread, rounding=0.005):
     # The notebook's best_net: credible or not.
     credible, reproducible = None, ""
     if ev.notebook is not None and not ev.stopped_by_grader:
-        if not ev.trained:
+        if not ev.trained and trains_differently and ev.attempted and ev.student_training:
+            # The grader's own training with these layers raises too: the untrained best_net is
+            # what they give, charged once, in the layer checks.
+            reproducible = (f"not checked: best_net was not trained, and the grader's own training of "
+                            f"its network with your layers raises too ({ev.student_training}): the "
+                            f"failed layer checks ({', '.join(ev.layers_failed)}) account for it")
+        elif not ev.trained:
             credible = False
             reproducible = ("best_net was never trained in the notebook: its weights are still the "
                             "course's initial values, or no cell that trains (.train(), a training "

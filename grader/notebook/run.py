@@ -48,6 +48,9 @@ class NotebookResult:
     retrain_problem: str = ""
     verdict: Optional[judge.Verdict] = None
     layers_failed: List[str] = field(default_factory=list)   # layer checks that lost points
+    # With a training check failed: "" the student's layers train best_net's network when the
+    # grader runs them, else the error they raise (student_training.py); None: not run.
+    student_training: Optional[str] = None
     timing: Dict[str, float] = field(default_factory=dict)   # seconds of each phase
 
     def integrity(self):
@@ -231,13 +234,18 @@ class NotebookRun:
         result.claims["executed"] = read.claimed(execution.notebook)
         return result
 
-    def finish(self, layers_failed=()):
-        """The NotebookResult, judged knowing which layer checks failed."""
+    def finish(self, layers_failed=(), student_training=None):
+        """The NotebookResult, judged knowing which layer checks failed. student_training:
+        a function of best_net_hyperparams running student_training.attempt, called when a
+        training check failed (the grader's evidence on what those layers can train)."""
         self._thread.join()
         if self.error is not None:
             raise self.error
         result = self.result
         result.layers_failed = list(layers_failed)
+        if student_training is not None and result.hyperparams and any(
+                name.split(" ", 1)[0] in judge.TRAINING_CHECKS for name in result.layers_failed):
+            result.student_training = student_training(result.hyperparams)
         if result.execution is not None:
             result.verdict = judge.judge(_evidence(result, result.execution, self.seed, layers_failed),
                                          config.SEED_SPREAD)
@@ -357,4 +365,4 @@ def _evidence(result, execution, seed, layers_failed):
         trained=trained, attempted=attempted,
         retrain=result.retrain or None, retrain_problem=result.retrain_problem,
         same_seed=seed is not None, layers_failed=list(layers_failed),
-        policy=config.ACCURACY_POLICY)
+        student_training=result.student_training, policy=config.ACCURACY_POLICY)

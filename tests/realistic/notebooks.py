@@ -318,6 +318,15 @@ ENTRIES = [
           expect=Expect(77.3333, {"4.3": 10, "5.1": 8, "5.2": 4.6667},
                         says={"6.3": ["trained by the grader with the course's reference layers"]},
                         not_says={"6.3": ["Tune"], "6.4": ["Tune"], "6.5": ["not what"]})),
+    Entry("transposed_dw_good_notebook",
+          "Linear.backward sets dw = dout.T @ x (transposed), beside a seeded course notebook with "
+          "the reference's setting: every SGD step raises, so the notebook's training cell raises "
+          "and best_net keeps its initial weights; one cause, charged in the layer checks only",
+          lambda: course_notebook(GOOD, seed=0), bug="linear_dw_wrong_order",
+          expect=Expect(81.6667, {"1.2": 3.3333, "5.1": 8, "5.2": 7},
+                        says={"6.5": ["your layers raises too"], "6.1": ["as the grader's own training",
+                                                                         "not counted again"]},
+                        not_says={"6.3": ["never trained"], "6.5": ["never trained in the notebook"]})),
     Entry("pretrained_weights_notebook_never_trains",
           "layers/linear.py embeds weights trained elsewhere (20,000 images) and averages db; the "
           "notebook builds best_net from them and never trains",

@@ -166,3 +166,37 @@ def test_a_best_net_cell_that_raised_is_not_excused_by_a_bug_that_does_not_chang
     v = run(notebook=None, notebook_problem="the best_net cell (cell 14) raised RuntimeError",
             layers_failed=["4.2 CrossEntropyLoss on numerically hard inputs"])
     assert v.accuracy is None and not v.passes_reproducible and "cell 14" in v.why_not
+
+
+# A transposed dw: SGD's update raises at every shape, so the notebook's training cell
+# raised and best_net kept the course's initial weights (chance accuracy).
+TRANSPOSED = ["1.2 Linear.backward (dx, dw, db)"] + TRAINING_FAILED
+RAISES = "SGD.step (reads your layers' parameters and grads) raised ValueError: operands could not be broadcast"
+
+
+def test_an_untrained_best_net_that_the_graders_own_training_with_those_layers_cannot_train_is_excused():
+    v = run(notebook=acc(0.10, 0.10), trained=False, layers_failed=TRANSPOSED, student_training=RAISES)
+    assert v.credible is None and v.passes_reproducible and v.accuracy == GOOD
+    assert "the grader's own training of its network with your layers raises too" in v.reproducible
+    assert "1.2 Linear.backward" in v.reproducible
+
+
+def test_under_cascade_the_same_best_net_is_judged_as_it_is_naming_the_layers():
+    v = run(notebook=acc(0.10, 0.10), trained=False, layers_failed=TRANSPOSED, student_training=RAISES,
+            policy=CASCADE)
+    assert v.accuracy == acc(0.10, 0.10) and "fix them first" in v.basis
+
+
+def test_a_training_check_failed_on_purpose_excuses_nothing_when_the_layers_train_best_nets_network():
+    # The attack: 5.1 fails at its own small shape, best_net left untrained; at best_net's
+    # shape the grader's steps with the same layers train ("").
+    v = run(notebook=acc(0.10, 0.10), trained=False, layers_failed=TRAINING_FAILED, student_training="")
+    assert v.credible is False and not v.passes_reproducible and v.accuracy is None
+    v = run(notebook=acc(0.10, 0.10), trained=False, layers_failed=TRAINING_FAILED, student_training=None)
+    assert v.credible is False  # not run (the worker crashed): no excuse either
+
+
+def test_a_best_net_never_even_tried_is_not_excused_by_layers_that_raise():
+    v = run(notebook=acc(0.10, 0.10), trained=False, attempted=False, layers_failed=TRANSPOSED,
+            student_training=RAISES)
+    assert v.credible is False and not v.passes_reproducible

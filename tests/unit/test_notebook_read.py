@@ -343,8 +343,9 @@ def test_a_missing_output_says_when_the_output_caps_cut_it():
     nb = notebook(executed("for i in range(10**7): print(i)", [STREAM]), code("plt.plot(loss)"))
     for truncated, said in (([0], True), ([], False)):
         report = Report()
-        outputs_check(SimpleNamespace(execution=SimpleNamespace(notebook=nb, truncated=truncated),
-                                      problem=""), report)
+        outputs_check(SimpleNamespace(execution=SimpleNamespace(notebook=nb, truncated=truncated, errors=[],
+                                                                timed_out=[]),
+                                      problem="", student_training=None), report)
         messages = [message for _, credit, message, _ in report.parts if credit < 1]
         assert len(messages) == 3
         assert all(("cut to the grader's limits" in m and "cell(s) 1" in m) == said for m in messages)
