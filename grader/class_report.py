@@ -2,7 +2,8 @@
 
 `python -m grader batch` writes it beside gradebook.csv, from the same
 per-student results.json files. It is one self-contained page (inline CSS,
-plots as base64 PNGs, no script, nothing fetched), so it opens offline and can
+plots as base64 PNGs, a few lines of our own script to sort the students' table,
+nothing fetched), so it opens offline and can
 be mailed around. It shows:
 
   - the score distribution (histogram and summary numbers),
@@ -10,8 +11,12 @@ be mailed around. It shows:
   - the grading times (time-limit kills marked),
   - the most common feedback lines, numbers replaced by '#' so that
     "accuracy is 0.352" and "accuracy is 0.371" count as one message,
-  - who needs attention: 0 scores, submissions that could not be graded
-    (an unusable upload, or a fault of the grader), time-limit kills.
+  - who needs attention, from fields the grader recorded: 0 scores, submissions
+    that could not be graded (an unusable upload, or a fault of the grader),
+    time-limit kills, notebooks without layers/, best_net over the budget or
+    stopped by the grader, integrity notes;
+  - every student in one sortable table, each name linking to their feedback.txt
+    (relative links: they work from a copied or zipped OUT_DIR).
 
 render() is pure: records in, HTML out. write_report() reads the results the
 batch wrote and writes the file.
@@ -23,6 +28,7 @@ import os
 import re
 import statistics
 import sys
+import urllib.parse
 from collections import Counter
 from dataclasses import dataclass
 
@@ -113,7 +119,10 @@ def common_messages(graded, limit=TOP_MESSAGES):
 
 
 def attention(graded):
-    """[(record, [reasons])] of students to look at: time-limit kills, errors, 0 scores.
+    """[(record, [reasons])] of students to look at, each reason read from the fields the
+    grader recorded (never from feedback text): time-limit kills, errors, grader errors to
+    regrade, 0 scores, notebooks uploaded without layers/, best_net over the time budget or
+    stopped by the grader, and integrity notes.
 
     An error is whatever stopped the grading (results.json's extra_data.error):
     an upload that could not be used, or a fault of the grader.
@@ -122,12 +131,24 @@ def attention(graded):
     for record in graded:
         results, reasons = record.results, []
         error = _error(results)
+        extra = _extra(results)
+        notebook = extra.get("notebook") or {}
         if error == TIME_LIMIT_ERROR:
             reasons.append("killed at the time limit")
+        elif extra.get("status") == "grader error":
+            reasons.append(f"grader error, regrade: {error}")
         elif error:
             reasons.append(f"could not be graded: {error}")
         if results.get("score", 0) == 0:
             reasons.append("scored 0" + ("" if results.get("tests") else " (no check ran)"))
+        if extra.get("notebook_only"):
+            reasons.append("notebook uploaded without layers/ (layer checks 0)")
+        if notebook.get("over_budget"):
+            reasons.append("best_net_hyperparams over the time budget (best_net not graded)")
+        if notebook.get("stopped_by_grader"):
+            reasons.append("best_net's training stopped by the grader")
+        if notebook.get("integrity"):
+            reasons.append("integrity note: " + "; ".join(map(str, notebook["integrity"])))
         if reasons:
             flagged.append((record, reasons))
     return flagged
@@ -143,7 +164,7 @@ def summary(records):
         "submissions": len(records),
         "with results": len(graded),
         "mean score": f"{statistics.mean(scores):.1f} / {total:g}" if scores else "-",
-        "median score": f"{statistics.median(scores):g} / {total:g}" if scores else "-",
+        "median score": f"{results_mod.points(statistics.median(scores))} / {total:g}" if scores else "-",
         "full marks": sum(total > 0 and s >= total for s in scores),
         "scored 0": sum(s == 0 for s in scores),
         "could not be graded": sum(bool(e) and e != TIME_LIMIT_ERROR for e in errors),
@@ -232,6 +253,8 @@ th, td { text-align: left; padding: 0.3em 0.6em; border-bottom: 1px solid #eee; 
 td.n { text-align: right; white-space: nowrap; } .muted { color: #777; }
 code { font-size: 0.95em; white-space: pre-wrap; word-break: break-word; }
 img { max-width: 100%; }
+#students th { cursor: pointer; white-space: nowrap; } #students td { white-space: nowrap; }
+.lost { color: #b00020; font-weight: 600; } .ok { color: #2e7d32; }
 """
 
 
@@ -280,17 +303,64 @@ def _clip(text, limit=MESSAGE_CHARS):
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
+def _link(student, text):
+    """A relative link to the student's feedback: it works from a copied or unzipped OUT_DIR."""
+    href = urllib.parse.quote(f"{student}/feedback.txt")
+    return f'<a href="{_e(href)}">{_e(text)}</a>'
+
+
+def _students_section(graded):
+    """One row per student: name, total, each check, grading time, status; a click on a
+    header sorts by it, a click on a name opens that student's feedback."""
+    order = [c for c, *_ in check_rows(graded)]
+    header = ["student", "name", "total", *order, "time (s)", "status"]
+    rows = []
+    for record in sorted(graded, key=lambda r: r.student):
+        results = record.results
+        scores = {t.get("number", ""): t for t in results.get("tests", [])}
+        cells = [_link(record.student, record.student), _e(record.name),
+                 _e(results_mod.points(results.get("score", 0)))]
+        for number in order:
+            test = scores.get(number)
+            cells.append("" if test is None else
+                         f'<span class={"ok" if test["score"] >= test["max_score"] else "lost"}>'
+                         f'{_e(results_mod.points(test["score"]))}</span>')
+        cells += [_e(f"{float(_batch(results).get('wall_time', 0)):.0f}"),
+                  _e(_extra(results).get("status") or (_error(results) and "error") or "graded")]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(f'<th onclick="sortBy(this)">{_e(h)}</th>' for h in header)
+    return (f"<table id=students><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<script>{SORT_SCRIPT}</script>")
+
+
+# Sorting the students' table by a column: numbers as numbers, the rest as text.
+SORT_SCRIPT = """
+function sortBy(th) {
+  var table = th.closest('table'), body = table.tBodies[0], i = th.cellIndex;
+  var up = th.dataset.up !== '1'; th.dataset.up = up ? '1' : '0';
+  var rows = Array.prototype.slice.call(body.rows);
+  function key(r) { var t = r.cells[i].textContent.trim(), n = parseFloat(t); return isNaN(n) ? t : n; }
+  rows.sort(function (a, b) { var x = key(a), y = key(b);
+    var c = (typeof x === typeof y) ? (x < y ? -1 : x > y ? 1 : 0) : (typeof x === 'number' ? -1 : 1);
+    return up ? c : -c; });
+  rows.forEach(function (r) { body.appendChild(r); });
+}"""
+
+
 def _attention_section(graded):
     flagged = attention(graded)
     if not flagged:
         return "<p>Nobody: no 0 score, no submission that could not be graded, no time-limit kill.</p>"
     kinds = Counter(reason.split(":")[0].split(" (")[0] for _, reasons in flagged for reason in reasons)
     counts = ", ".join(f"{kind}: {n}" for kind, n in sorted(kinds.items()))
-    rows = [(r.student, r.name, (f"{r.results.get('score', 0):g}", "n"), _clip("; ".join(reasons)))
-            for r, reasons in sorted(flagged, key=lambda item: item[0].student)]
-    return (f"<p>{len(flagged)} students ({_e(counts)}). Their feedback is in "
-            "OUT_DIR/&lt;student&gt;/feedback.txt, the grader's log beside it.</p>"
-            + _table(["student", "name", "score", "why"], rows))
+    rows = "".join(
+        f"<tr><td>{_link(r.student, r.student)}</td><td>{_e(r.name)}</td>"
+        f"<td class=n>{_e(results_mod.points(r.results.get('score', 0)))}</td>"
+        f"<td>{_e(_clip('; '.join(reasons)))}</td></tr>"
+        for r, reasons in sorted(flagged, key=lambda item: item[0].student))
+    return (f"<p>{len(flagged)} students ({_e(counts)}). Each name links to the student's "
+            "feedback; the grader's log is beside it.</p>"
+            f"<table><tr><th>student</th><th>name</th><th>score</th><th>why</th></tr>{rows}</table>")
 
 
 def render(records, title="Class report"):
@@ -318,7 +388,8 @@ def render(records, title="Class report"):
             f"<p class=muted>median {statistics.median(times):.1f} s, longest {max(times):.1f} s, "
             f"total {sum(times) / 60:.1f} min of grading</p>",
             "<h2>Most common feedback</h2>", _messages_section(graded),
-            "<h2>Needs attention</h2>", _attention_section(graded)]
+            "<h2>Needs attention</h2>", _attention_section(graded),
+            "<h2>Students</h2>", _students_section(graded)]
     parts.append("</body></html>\n")
     return "\n".join(parts)
 

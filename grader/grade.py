@@ -281,7 +281,8 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False, not
         if not os.path.isdir(submission_path):
             raise FileNotFoundError(f"submission folder not found: {submission_path}")
         sub = inspect(submission_path, notebook_only=notebook_only)
-        extra = {"used": sub.used, "missing": sub.missing, "ignored": sub.ignored}
+        extra = {"used": sub.used, "missing": sub.missing, "ignored": sub.ignored,
+                 "notebook_only": bool(notebook_only)}
         if not sub.used:
             extra["status"] = "nothing to grade"  # graded all the same: the output lists what is missing
         workdir = watchdog.workdir = tempfile.mkdtemp(prefix="grader-")
@@ -299,6 +300,8 @@ def grade(submission_path, results_path=None, log=None, skip_notebook=False, not
         if notebook is not None:
             extra["notebook"] = {"accuracy": notebook.accuracy, "claims": notebook.claims,
                                  "integrity": notebook.integrity(), "retrain": notebook.retrain,
+                                 "over_budget": notebook.advice is not None and not notebook.advice.fits,
+                                 "stopped_by_grader": bool(notebook.stopped_by_grader),
                                  "timing": {**notebook.timing, **_cell_timing(notebook)}}
             verdict = getattr(notebook, "verdict", None)
             if verdict is not None and verdict.grader_fault:

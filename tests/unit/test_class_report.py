@@ -88,10 +88,40 @@ def test_every_embedded_image_decodes_as_a_png(page):
 
 def test_page_is_self_contained(page):
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    assert "<script" not in page.lower()
-    sources = re.findall(r'(?:src|href)="([^"]*)"', page)
+    # One script, ours (sorting the students' table), fetching nothing.
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, re.S | re.I)
+    assert scripts == [class_report.SORT_SCRIPT] and page.lower().count("<script") == 1
+    sources = re.findall(r'src="([^"]*)"', page)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    links = re.findall(r'href="([^"]*)"', page)
+    assert links and all(re.fullmatch(r"[\w%.-]+/feedback\.txt", h) for h in links), links
     assert "http://" not in page and "https://" not in page
+
+
+def test_every_student_has_a_row_linking_to_their_own_feedback(page):
+    table = page[page.index("<table id=students>"):]
+    table = table[:table.index("</table>")]
+    graded = [r for r in CLASS if r.results is not None]
+    assert table.count("<tr>") == 1 + len(graded)
+    for record in graded:
+        assert f'<a href="{record.student}/feedback.txt">{record.student}</a>' in table
+    header = re.findall(r"<th[^>]*>([^<]*)</th>", table)
+    assert header[:3] == ["student", "name", "total"] and header[-2:] == ["time (s)", "status"]
+    assert header[3:-2] == sorted(header[3:-2], key=lambda n: [int(p) for p in n.split(".")])
+
+
+def test_attention_reads_the_fields_the_grader_recorded():
+    base = results()
+    extra = base["extra_data"]
+    extra.update(notebook_only=True, notebook={"over_budget": True, "stopped_by_grader": True,
+                                               "integrity": ["best_net printed 0.61"]},
+                 status="grader error", error="the grader's own training failed")
+    (record, reasons), = class_report.attention([Record("zed", "Zed", base)])
+    assert reasons == ["grader error, regrade: the grader's own training failed",
+                       "notebook uploaded without layers/ (layer checks 0)",
+                       "best_net_hyperparams over the time budget (best_net not graded)",
+                       "best_net's training stopped by the grader",
+                       "integrity note: best_net printed 0.61"]
 
 
 def test_student_text_is_escaped(page):
