@@ -172,7 +172,9 @@ def _plot_part(notebook, report, name, cells, missing):
         excused = [f"the training before it (cell {failed_first + 1}) raised, as the grader's own "
                    "training with your layers does, which the layer checks above already count"]
     if excused:
-        report.part(name, True)
+        # Not counted either way: weight 0 neither earns the part nor loses it, so an
+        # untouched template (every layer unimplemented) still earns nothing here.
+        report.credit(name, 0.0, "", weight=0.0)
         report.note(f"No {name}, not counted: {excused[0]}.")
         return
     report.part(name, False, missing)
