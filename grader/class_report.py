@@ -37,14 +37,12 @@ from . import results as results_mod
 REPORT = "report.html"
 TIME_LIMIT_ERROR = "time limit"  # extra_data.batch.error of a submission the batch killed
 TOP_MESSAGES = 15
-LINES_PER_OUTPUT = 6  # a test's feedback lines counted; past that it is a traceback
 MESSAGE_CHARS = 240
 # A number standing alone (not part of a word such as float64 or linear2):
 # integers, decimals, exponents, with a sign; and shapes such as 1x7.
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])")
 SHAPE = re.compile(r"\b\d+(?:x\d+)+\b")
 # grader/report.py ends a check's feedback with the parts that passed: not a problem.
-PASSED_PARTS = "Right: "
 
 
 @dataclass
@@ -98,22 +96,28 @@ def normalise(message):
 
 
 def common_messages(graded, limit=TOP_MESSAGES):
-    """[(students, check label, normalised line, one real example)], most common first.
+    """[(students, check label, normalised cause, one real example)], most common first.
 
-    Each failed check's feedback is taken line by line; a student counts once
-    per (check, line).
+    A failed check counts once per student for each cause the grader recorded
+    (extra_data.causes: the first line of each failed part); results written before
+    causes were recorded count their feedback's first line. Never traceback lines.
     """
     counts, examples = Counter(), {}
     for record in graded:
+        keys = set()
         for test in record.results["tests"]:
             if test["score"] >= test["max_score"]:
                 continue
             label = f"{test.get('number', '')} {test['name']}".strip()
-            lines = [ln.strip() for ln in (test.get("output") or "").splitlines()
-                     if ln.strip() and not ln.startswith(PASSED_PARTS)]
-            for key in {(label, normalise(line)) for line in lines[:LINES_PER_OUTPUT]}:
-                counts[key] += 1
-                examples.setdefault(key, next(ln for ln in lines if normalise(ln) == key[1]))
+            causes = (test.get("extra_data") or {}).get("causes")
+            if not isinstance(causes, list) or not all(isinstance(c, str) for c in causes):
+                lines = [ln.strip() for ln in (test.get("output") or "").splitlines() if ln.strip()]
+                causes = lines[:1]
+            for cause in causes:
+                key = (label, normalise(cause))
+                examples.setdefault(key, cause.strip())
+                keys.add(key)
+        counts.update(keys)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [(n, label, message, examples[(label, message)]) for (label, message), n in ranked[:limit]]
 

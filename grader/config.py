@@ -77,15 +77,17 @@ SLOWEST_MACHINE = 2.0
 # Every other cell: at most NOTEBOOK_CELL_TIMEOUT each and NOTEBOOK_OTHER_CELLS_TIMEOUT
 # in all (a search left in the notebook is stopped, and said to be, at no cost);
 # once the pool is spent each later cell still gets NOTEBOOK_CELL_MIN_TIMEOUT
-# (evaluating and plotting take seconds).
+# (evaluating and plotting take seconds). Seconds of the grading machine, like the
+# budget: a slower machine (or a loaded one) allows as many times more, up to
+# SLOWEST_MACHINE (grader/notebook/run.py's NotebookLimits).
 NOTEBOOK_CELL_TIMEOUT = _seconds("NOTEBOOK_CELL_TIMEOUT", 90)
 NOTEBOOK_OTHER_CELLS_TIMEOUT = _seconds("NOTEBOOK_OTHER_CELLS_TIMEOUT", 120)
 NOTEBOOK_CELL_MIN_TIMEOUT = _seconds("NOTEBOOK_CELL_MIN_TIMEOUT", 20)
 # The whole notebook, as a last bound: the pool, best_net's cell at the budget on
 # the slowest machine, and the minimum for ten more cells.
-NOTEBOOK_TIMEOUT = _seconds("NOTEBOOK_TIMEOUT", NOTEBOOK_OTHER_CELLS_TIMEOUT
-                            + SLOWEST_MACHINE * (BEST_NET_MARGIN * BEST_NET_BUDGET + BEST_NET_CELL_EXTRA)
-                            + 10 * NOTEBOOK_CELL_MIN_TIMEOUT)
+NOTEBOOK_TIMEOUT = _seconds("NOTEBOOK_TIMEOUT", SLOWEST_MACHINE * (
+    NOTEBOOK_OTHER_CELLS_TIMEOUT + BEST_NET_MARGIN * BEST_NET_BUDGET + BEST_NET_CELL_EXTRA
+    + 10 * NOTEBOOK_CELL_MIN_TIMEOUT))
 # A grading's own work besides training best_net, on the grading machine, for the
 # batch's prediction of its total time (benchmarks/bench_grading.py measures it):
 # the sandbox, the worker and the layer checks; the kernel, imports, data, the

@@ -23,6 +23,9 @@ class CheckResult:
     score: float
     output: str
     visibility: str
+    # What lost points, one line each (a failed part's first line, or what stopped the
+    # check): the class report groups feedback by these, never by traceback lines.
+    causes: tuple = ()
 
 
 def _title(item):
@@ -43,6 +46,14 @@ def _explain(excinfo):
         return str(exc).split("\nassert ")[0] or "a check failed"
     tail = "".join(traceback.format_exception_only(excinfo.type, exc)).strip()
     return f"The check could not use what your code returned: {tail}"
+
+
+def _causes(report, output):
+    """The first line of each failed part's message; with none, of the check's feedback."""
+    lines = [message.strip().splitlines()[0] for _, credit, message, _ in report.parts
+             if credit < 1 and message.strip()]
+    first = next((line.strip() for line in output.splitlines() if line.strip()), "")
+    return tuple(dict.fromkeys(lines or ([first] if first else [])))
 
 
 class GradingPlugin:
@@ -151,4 +162,5 @@ class GradingPlugin:
             check=item.name.removeprefix("test_"), name=_title(item),
             number=getattr(func, "__number__", ""), max_score=weight,
             score=round(score, 4), output=output,
-            visibility=getattr(func, "__visibility__", "visible"))
+            visibility=getattr(func, "__visibility__", "visible"),
+            causes=_causes(report, output) if score < weight else ())

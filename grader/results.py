@@ -33,7 +33,7 @@ def build(check_results, output, execution_time, extra_data=None):
             "status": "passed" if r.score >= r.max_score else "failed",
             "output": r.output,
             "visibility": r.visibility,
-            "extra_data": {"check": r.check},
+            "extra_data": {"check": r.check, **({"causes": list(r.causes)} if getattr(r, "causes", ()) else {})},
         })
     results = {
         "score": round(sum(t["score"] for t in tests), 4),

@@ -32,7 +32,11 @@ def assignment(tmp_path):
     folder = tmp_path / "assignment"
     for sub in ("layers", "utils"):
         shutil.copytree(REFERENCE / sub, folder / sub, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(MASTER, folder / "classification_nn.ipynb")
+    notebook = json.loads(MASTER.read_text())
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    for count, cell in enumerate(code, 1):   # saved after one run from a fresh kernel
+        cell["execution_count"] = count
+    (folder / "classification_nn.ipynb").write_text(json.dumps(notebook))
     for name in LITTER:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(b"\0" * 4096)
@@ -97,3 +101,23 @@ def test_unwritten_parts_are_warned_about_but_packed(assignment):
             in result.stdout)
     assert ("warning: classification_nn.ipynb: the Tuning cell still raises "
             "NotImplementedError") in result.stdout
+
+
+def test_what_costs_points_in_the_saved_notebook_is_warned_about_but_packed(assignment):
+    path = assignment / "classification_nn.ipynb"
+    notebook = json.loads(MASTER.read_text())      # as the course ships it: never run
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"])
+        if "best_net_hyperparams = [" in source:
+            cell["source"] = source.replace("[0.1, 0.002, 120, 80]", "[0.1, 0.002, 500, 2000]")
+        if source.startswith("**Your answer:**"):
+            cell["source"] = "**Your answer:** the first and the third\n"
+    path.write_text(json.dumps(notebook))
+    result = _pack(assignment)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert any("500 epochs, hidden size 2000" in w and "over the 2.5 min allowed" in w for w in warnings)
+    assert any("saved without being run" in w for w in warnings)
+    assert any("the inline answer names no option" in w for w in warnings)
+    assert "python -m utils.check_notebook" in warnings[-1]
+    assert (assignment / "submission.zip").is_file()

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import config
+from grader import config, surface
 from tools.errors import TemplateError
 from tools.student_readme import checks, fill, grader_values
 
@@ -25,6 +25,19 @@ def test_the_budget_students_check_is_the_graders():
     from utils import budget
     if "GRADER_BEST_NET_BUDGET" not in os.environ:
         assert budget.BUDGET_SECONDS == config.BEST_NET_BUDGET
+    for name, ours in (("NOTEBOOK_CELL_TIMEOUT", "CELL_SECONDS"),
+                       ("NOTEBOOK_OTHER_CELLS_TIMEOUT", "OTHER_CELLS_SECONDS"),
+                       ("NOTEBOOK_CELL_MIN_TIMEOUT", "MIN_CELL_SECONDS")):
+        if f"GRADER_{name}" not in os.environ:
+            assert getattr(budget, ours) == getattr(config, name), name
+    assert (budget.BEST_NET_MARGIN, budget.BEST_NET_CELL_EXTRA) == (config.BEST_NET_MARGIN,
+                                                                     config.BEST_NET_CELL_EXTRA)
+    from utils import check_notebook
+    assert (check_notebook.VAL_ACCURACY_THRESHOLD, check_notebook.TEST_ACCURACY_THRESHOLD) == (
+        config.VAL_ACCURACY_THRESHOLD, config.TEST_ACCURACY_THRESHOLD)
+    assert (check_notebook.SEED, check_notebook.BATCH_SIZE) == (0, surface.BATCH_SIZE)
+    assert {k.removeprefix("subset_"): v for k, v in check_notebook.SUBSETS.items()} == {
+        k.removeprefix("subset_"): v for k, v in surface.SUBSETS.items()}
 
 
 def test_points_are_the_checks_weights():

@@ -80,29 +80,39 @@ class NotebookResult:
 
 
 class NotebookLimits(CellLimits):
-    """best_net's cell: the budget (BEST_NET_BUDGET on the grading machine, scaled by this
-    machine's speed, with margin); every other cell: NOTEBOOK_CELL_TIMEOUT, from a pool of
-    NOTEBOOK_OTHER_CELLS_TIMEOUT shared by all, and never less than NOTEBOOK_CELL_MIN_TIMEOUT."""
+    """best_net's cell: the budget (BEST_NET_BUDGET on the grading machine, with margin);
+    every other cell: NOTEBOOK_CELL_TIMEOUT, from a pool of NOTEBOOK_OTHER_CELLS_TIMEOUT
+    shared by all, and never less than NOTEBOOK_CELL_MIN_TIMEOUT. All are seconds of the
+    grading machine, told in this machine's by its slowness (`speed`, between 1 and
+    SLOWEST_MACHINE): a search stopped here is one the grading machine stops too, and
+    utils/check_notebook.py tells students the same on their own machine."""
 
     def __init__(self, best_net_cell, speed):
         self.best_net_cell = best_net_cell
         self.best_net_seconds = best_net_limit(speed)
-        self.pool = config.NOTEBOOK_OTHER_CELLS_TIMEOUT
+        self.scale = slowness(speed)
+        self.pool = config.NOTEBOOK_OTHER_CELLS_TIMEOUT   # grading-machine seconds left
 
     def limit(self, index):
         if index == self.best_net_cell:
             return self.best_net_seconds
-        return max(config.NOTEBOOK_CELL_MIN_TIMEOUT, min(config.NOTEBOOK_CELL_TIMEOUT, self.pool))
+        return self.scale * max(config.NOTEBOOK_CELL_MIN_TIMEOUT, min(config.NOTEBOOK_CELL_TIMEOUT, self.pool))
 
     def record(self, index, seconds):
         if index != self.best_net_cell:
-            self.pool = max(0.0, self.pool - seconds)
+            self.pool = max(0.0, self.pool - seconds / self.scale)
+
+
+def slowness(speed):
+    """How many times the grading machine's seconds the limits allow here: this machine's
+    slowness, never below 1 (a faster machine keeps the stated limits) nor above
+    SLOWEST_MACHINE (the bounds are sized for it)."""
+    return min(max(1.0, speed), config.SLOWEST_MACHINE)
 
 
 def best_net_limit(speed):
     """Seconds best_net's cell (and the grader's own training of best_net) may take here."""
-    return (config.BEST_NET_MARGIN * config.BEST_NET_BUDGET * min(max(1.0, speed), config.SLOWEST_MACHINE)
-            + config.BEST_NET_CELL_EXTRA)
+    return config.BEST_NET_MARGIN * config.BEST_NET_BUDGET * slowness(speed) + config.BEST_NET_CELL_EXTRA
 
 
 def check_hyperparams(values):

@@ -9,7 +9,12 @@ goes in: not the dataset, its caches (.npy), checkpoints, __pycache__ or
 .ipynb_checkpoints, which would make the upload hundreds of MB.
 
 It refuses, and writes nothing, when a file the grader needs is missing, or
-the notebook is unreadable or too large to upload.
+the notebook is unreadable or too large to upload. It warns, and packs, when
+something left in the files costs points at grading: a function still raising
+NotImplementedError, and what `python -m utils.check_notebook --quick` finds in
+the saved notebook (best_net_hyperparams over the time budget, a notebook never
+run, errors saved in it, an inline answer naming no option). Running the whole
+notebook as the grader does is `python -m utils.check_notebook`.
 """
 import argparse
 import json
@@ -87,12 +92,15 @@ def unfinished(folder):
     for name in LAYER_FILES:
         for what in STUB.findall((folder / name).read_text(encoding="utf-8", errors="replace")):
             notes.append(f"{name}: {what} still raises NotImplementedError (not written yet?)")
-    for cell in check_notebook(folder / NOTEBOOK)["cells"]:
+    notebook = check_notebook(folder / NOTEBOOK)
+    for cell in notebook["cells"]:
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
         for what in STUB.findall(source) if cell.get("cell_type") == "code" else ():
             notes.append(f"{NOTEBOOK}: the {what} cell still raises NotImplementedError "
                          "(not answered yet?)")
+    from . import check_notebook as local_check
+    notes += [f"{NOTEBOOK}: {f.text}" for f in local_check.quick(notebook) if f.level != "ok"]
     return notes
 
 
@@ -133,6 +141,9 @@ def main(argv=None):
         return 1
     for note in notes:
         print(f"warning: {note}")
+    if notes:
+        print("warning: the zip was written anyway; python -m utils.check_notebook runs the notebook "
+              "as the grader does and says more.")
     for name in names:
         print(f"  {name}")
     print(f"wrote {args.out} ({_size(args.out.stat().st_size)}, {len(names)} files): "

@@ -32,7 +32,9 @@ them. GRADING_MACHINE is the grading machine's (one core of it; the grader
 measures its own at start-up, grader/cost.py, and allows for a slower one).
 """
 import ast
+import ctypes
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +46,15 @@ VALIDATE_INTERVAL = 3
 # The grader's budget for training best_net, in seconds on the grading machine
 # (grader/config.py's BEST_NET_BUDGET; `make template` writes it here).
 BUDGET_SECONDS = 150
+# The grader's other limits, in seconds on the grading machine (grader/config.py's
+# NOTEBOOK_CELL_TIMEOUT, NOTEBOOK_OTHER_CELLS_TIMEOUT, NOTEBOOK_CELL_MIN_TIMEOUT,
+# BEST_NET_MARGIN and BEST_NET_CELL_EXTRA; a test checks they agree): each cell other
+# than best_net's, all of those together, what a cell still gets once they are spent,
+# and best_net's cell beyond the budget.
+CELL_SECONDS = 90
+OTHER_CELLS_SECONDS = 120
+MIN_CELL_SECONDS = 20
+BEST_NET_MARGIN, BEST_NET_CELL_EXTRA = 1.3, 15
 # Sane upper ends for the advice's search (not limits: the budget is the limit).
 MOST_EPOCHS, MOST_HIDDEN = 100_000, 100_000
 
@@ -270,3 +281,115 @@ def notebook_hyperparams(notebook):
                 except (ValueError, SyntaxError, TypeError):
                     found = "computed"
     return found
+
+
+# ---- Measuring a machine: the same replica of best_net's training, timed on one core ----
+# The grader measures its own machine with it (grader/cost.py), and
+# utils/check_notebook.py yours, so that a cell's seconds on your machine can be
+# told in the grading machine's.
+# Hidden sizes calibrated (students use 50 to 2000; a step at 1280 takes about
+# 0.12 s of one core). Each is timed until its two least times agree within
+# CALIBRATION_AGREE, at most CALIBRATION_REPEATS times: on an idle core two
+# calls each, about 0.5 s in all; on a machine shared with other work, where a
+# single call measured up to 2.5 times its idle time, more.
+CALIBRATION_HIDDEN = GRADING_MACHINE.hidden
+CALIBRATION_REPEATS = 8
+CALIBRATION_AGREE = 0.1
+# The setting slowness() compares two machines on: the reference's best_net.
+REFERENCE_SETTING = (120, 80)
+
+
+def _openblas_threads(n):
+    """Set OpenBLAS's thread count through its C API; returns the previous count, or None."""
+    try:  # Linux names the loaded libraries there; elsewhere the count is left as it is
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line})
+    except OSError:
+        return None
+    for path in paths:
+        lib = ctypes.CDLL(path)
+        # numpy's wheels export the API as scipy_openblas_*64_; others without prefix/suffix.
+        names = [f"{p}openblas_{{}}{s}" for p in ("scipy_", "") for s in ("64_", "")]
+        for name in names:
+            get = getattr(lib, name.format("get_num_threads"), None)
+            put = getattr(lib, name.format("set_num_threads"), None)
+            if get is not None and put is not None:
+                previous = get()
+                put(ctypes.c_int(n))
+                return previous
+    return None
+
+
+def _replica(hidden, rng, pool_rows=400):
+    """(step, forward): one training step and one predict() on BATCH rows, as the course's code does them."""
+    pool = rng.random((pool_rows, D))
+    y = rng.integers(0, C, BATCH)
+    w1, b1 = np.full((D, hidden), 1e-4), np.full(hidden, 1e-4)
+    w2, b2 = np.full((hidden, C), 1e-4), np.full(C, 1e-4)
+    rows, tiny = np.arange(BATCH), np.finfo(float).tiny
+
+    def forward(x):
+        pre = x @ w1 + b1
+        h = np.maximum(pre, 0)
+        z = h @ w2 + b2
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return pre, h, e / e.sum(axis=-1, keepdims=True)
+
+    def step():
+        x = pool[rng.permutation(pool_rows)[:BATCH]]           # DataLoader's shuffled minibatch
+        pre, h, p = forward(x)
+        -np.mean(np.log(np.maximum(p[rows, y], tiny)))         # the loss
+        g = p.copy()                                           # the loss's backward
+        g[rows, y] -= 1
+        g /= BATCH
+        dw2, db2 = h.T @ g, g.sum(axis=0)
+        dh = (g @ w2.T) * (pre > 0)
+        dw1, db1 = x.T @ dh, dh.sum(axis=0)
+        dh @ w1.T                                              # the first layer's dx
+        for param, grad in ((w1, dw1), (b1, db1), (w2, dw2), (b2, db2)):
+            param -= 0.1 * (grad + 1e-3 * param)               # SGD, three temporaries
+
+    return step, lambda: forward(pool[:BATCH])[2].argmax(axis=-1)
+
+
+def _cpu_seconds(functions):
+    """Least CPU time of this thread of each function, each called until its two least times agree.
+
+    The functions are called in turns, so that a burst of interference (work
+    on the core's sibling, page faults of a first call) slows calls of
+    different ones, not two calls of the same one in a row. Interference only
+    adds time, so the least is the estimate.
+    """
+    times = [[] for _ in functions]
+    for _ in range(CALIBRATION_REPEATS):
+        for function, taken in zip(functions, times):
+            if len(taken) >= 2 and taken[1] <= taken[0] * (1 + CALIBRATION_AGREE):
+                continue
+            start = time.thread_time()
+            function()
+            taken.append(time.thread_time() - start)
+            taken.sort()
+    return [taken[0] for taken in times]
+
+
+def measure():
+    """Time the replica step and forward pass at CALIBRATION_HIDDEN."""
+    start = time.perf_counter()
+    previous = _openblas_threads(1)
+    try:
+        rng = np.random.default_rng(0)
+        replicas = [_replica(hidden, rng) for hidden in CALIBRATION_HIDDEN]
+        steps = _cpu_seconds([step for step, _ in replicas])
+        forwards = _cpu_seconds([forward for _, forward in replicas])
+    finally:
+        if previous is not None:
+            _openblas_threads(previous)
+    return Calibration(CALIBRATION_HIDDEN, tuple(steps), tuple(forwards),
+                       previous is not None, time.perf_counter() - start)
+
+
+def slowness(calibration):
+    """How many times longer training takes on the machine `calibration` describes than on
+    GRADING_MACHINE (1.0: as fast), compared on REFERENCE_SETTING's training."""
+    epochs, hidden = REFERENCE_SETTING
+    return training_seconds(epochs, hidden, calibration) / training_seconds(epochs, hidden, GRADING_MACHINE)

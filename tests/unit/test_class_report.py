@@ -214,3 +214,16 @@ def test_a_report_that_cannot_be_written_does_not_raise(tmp_path, capsys):
     blocker.write_text("a file where the output folder should be")
     assert class_report.write_report([], str(blocker)) is None
     assert "class report not written" in capsys.readouterr().err
+
+
+def test_common_feedback_is_grouped_by_check_and_recorded_cause_not_by_traceback_lines():
+    def failed(causes, output):
+        return {"name": "Linear.backward (dx, dw, db)", "number": "1.2", "score": 0, "max_score": 10,
+                "output": output, "extra_data": {"check": "linear_backward", "causes": causes}}
+    trace = "\n".join(f'  File "layers/linear.py", line {n}, in backward' for n in range(10, 16))
+    students = [class_report.Record(name, name, {"score": 0, "tests": [failed(
+        [f"dw: shape ({rows}, 3), expected (3, {rows})"], f"dw: shape ({rows}, 3), expected (3, {rows})\n{trace}")]})
+        for name, rows in (("ann", 4), ("bob", 5), ("cy", 6))]
+    messages = class_report.common_messages(students)
+    assert [(n, label, message) for n, label, message, _ in messages] == [
+        (3, "1.2 Linear.backward (dx, dw, db)", "dw: shape (#, #), expected (#, #)")]

@@ -52,3 +52,15 @@ def test_the_deadline_is_above_every_limit_student_code_can_reach():
 def test_the_notebook_bound_holds_best_nets_cell_on_the_slowest_machine():
     assert config.NOTEBOOK_TIMEOUT >= (config.NOTEBOOK_OTHER_CELLS_TIMEOUT
                                        + best_net_limit(config.SLOWEST_MACHINE))
+
+
+def test_other_cells_limits_are_grading_machine_seconds_told_in_this_machines():
+    from grader.notebook.run import NotebookLimits
+    slow = NotebookLimits(best_net_cell=5, speed=1.5)
+    assert slow.limit(1) == 1.5 * config.NOTEBOOK_CELL_TIMEOUT
+    slow.record(1, 1.5 * 100)    # 100 s of the grading machine spent of the pool
+    assert slow.limit(2) == 1.5 * max(config.NOTEBOOK_CELL_MIN_TIMEOUT, config.NOTEBOOK_OTHER_CELLS_TIMEOUT - 100)
+    assert NotebookLimits(5, speed=0.5).limit(1) == config.NOTEBOOK_CELL_TIMEOUT        # never below
+    assert NotebookLimits(5, speed=9.0).limit(1) == config.SLOWEST_MACHINE * config.NOTEBOOK_CELL_TIMEOUT
+    assert config.NOTEBOOK_TIMEOUT >= config.SLOWEST_MACHINE * (
+        config.NOTEBOOK_OTHER_CELLS_TIMEOUT + 10 * config.NOTEBOOK_CELL_MIN_TIMEOUT) + best_net_limit(9.0)
