@@ -65,6 +65,7 @@ class Watchdog:
         self.results_path, self.log, self.start = results_path, log, start
         self.plugin = None              # set once the checks start
         self.phase = "preparing the grading"
+        self.notebook = None            # the NotebookRun, once it starts
         self.workdir = None             # removed before the process ends, once set
         self._lock = threading.Lock()
         self._fired = False
@@ -93,12 +94,19 @@ class Watchdog:
             time.sleep(config.PROGRESS_SECONDS)
             if self._fired:
                 return
-            used = time.monotonic() - self.start
+            line = self.status()
             try:
-                print(f"grader: {self.phase}, {used:.0f} s used, {config.GRADING_DEADLINE - used:.0f} s "
-                      "left before the grader's own time limit", file=sys.stderr, flush=True)
+                print(f"grader: {line}", file=sys.stderr, flush=True)
             except (OSError, ValueError):  # stderr closed: progress is a courtesy
                 return
+
+    def status(self):
+        """What the grading is doing, the notebook's cell if it runs, the time used and left:
+        the grader's own words and numbers only."""
+        used = time.monotonic() - self.start
+        cell = self.notebook.now() if self.notebook is not None else ""
+        return (f"{self.phase}{'; ' + cell if cell else ''}, {used:.0f} s used, "
+                f"{config.GRADING_DEADLINE - used:.0f} s left before the grader's own time limit")
 
     def _expire(self):
         with self._lock:
@@ -221,6 +229,7 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_o
         notebook_path = os.path.join(sub.root, NOTEBOOK) if NOTEBOOK in sub.used else None
         # The notebook starts now, in a thread of its own: it runs while the layer checks do.
         pending = None if skip_notebook else NotebookRun(notebook_path, sandbox, worker_log, real_data, cores)
+        watchdog.notebook = pending
         if pending is not None:
             # The worker runs student code in the folder the kernel starts in: not before the
             # kernel is up (a few seconds), so nothing it plants there runs at the kernel's start.

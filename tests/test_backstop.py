@@ -75,3 +75,28 @@ def test_the_watchdog_says_the_phase_and_the_time_left_on_stderr_until_the_gradi
     time.sleep(0.2)
     assert capsys.readouterr().err == ""  # nothing after the grading ended
     assert not (tmp_path / "results.json").exists()
+
+
+def test_the_progress_line_names_the_notebooks_running_cell(tmp_path, monkeypatch):
+    import io
+
+    from grader.grade import Watchdog
+
+    class Running:   # a NotebookRun's now() while cell 18 runs
+        def now(self):
+            return "notebook cell 18 running for 40 s (12 code cells run in all)"
+    watchdog = Watchdog(str(tmp_path / "results.json"), io.StringIO(), time.monotonic())
+    try:
+        watchdog.phase, watchdog.notebook = "running the checks", Running()
+        assert watchdog.status().startswith("running the checks; notebook cell 18 running for 40 s")
+    finally:
+        assert watchdog.claim()
+
+
+def test_a_notebook_run_says_which_cell_runs_and_for_how_long():
+    from grader.notebook.run import NotebookRun
+    run = NotebookRun.__new__(NotebookRun)   # only its live record, no kernel
+    run.live = {}
+    assert run.now() == ""
+    run.live.update(cell=17, since=time.monotonic() - 40, cells=12)
+    assert run.now() == "notebook cell 18 running for 40 s (12 code cells run in all)"

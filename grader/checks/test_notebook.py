@@ -23,10 +23,18 @@ def _excused(notebook, index, error):
     execution = notebook.execution
     earlier = sorted({i for i in execution.timed_out} | {i for i, _ in execution.errors})
     for before in (i for i in earlier if i < index):
-        if name in code.assigned_names(read.source(execution.notebook.cells[before])) and _cause(notebook, before):
+        if name in code.assigned_names(read.source(execution.notebook.cells[before])) and (
+                _cause(notebook, before) or _errors_excused(notebook, before)):
             return (f"`{name}` is undefined because cell {before + 1}, which sets it, did not finish "
                     "(said above, not counted again)")
     return ""
+
+
+def _errors_excused(notebook, index):
+    """Whether cell `index` raised and each of its errors is excused: what it would have
+    bound is missing for the same cause (a stop, then a NameError, then another)."""
+    errors = [error for i, error in notebook.execution.errors if i == index]
+    return bool(errors) and all(_excused(notebook, index, error) for error in errors)
 
 
 def _cell_excused(notebook, cell):

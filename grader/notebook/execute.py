@@ -257,7 +257,7 @@ class CellLimits:
 
 
 def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=None,
-            limits=None, on_extract=None, on_started=None):
+            limits=None, on_extract=None, on_started=None, live=None):
     """Run notebook `nb` (an nbformat node, changed in place) in `sandbox` (a
     grader.sandbox.Sandbox); return an Execution.
 
@@ -269,7 +269,9 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
     every cell that names it and after the last one, so what a notebook had
     built before it stopped still counts; `on_extract(extracted)` is called
     with each extraction (to start work that needs best_net_hyperparams early),
-    `on_started()` once the kernel is up and connected, before any cell.
+    `on_started()` once the kernel is up and connected, before any cell. `live` (a
+    dict) holds, while a cell runs, its index ("cell"), when it began ("since") and
+    the number of code cells run ("cells"), for progress lines.
     The kernel's own stdout/stderr go to the file object `log`.
     """
     clear_outputs(nb)
@@ -299,6 +301,8 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
             for index in code_cells[:config.NOTEBOOK_MAX_RUN_CELLS]:
                 cell = nb.cells[index]
                 result.running = index
+                if live is not None:
+                    live.update(cell=index, since=time.monotonic(), cells=len(run))
                 client.timeout = limit = int(math.ceil(limits.limit(index)))  # nbclient takes whole seconds
                 result.limits[index] = limit
                 began = time.monotonic()
@@ -307,6 +311,8 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
                 result.cell_seconds[index] = seconds = time.monotonic() - began
                 limits.record(index, seconds)
                 result.running = None
+                if live is not None:
+                    live.clear()
                 if client.interrupted:
                     result.timed_out.append(index)
                 for output in cell.outputs:

@@ -188,8 +188,18 @@ class NotebookRun:
         # Set once the kernel is connected (or the run ended without one): until then no
         # other student code may run, so nothing can be planted for the kernel's start.
         self.kernel_started = threading.Event()
+        self.live = {}   # the cell running now (execute.py's `live`)
         self._thread = threading.Thread(target=self._run, name="notebook", daemon=True)
         self._thread.start()
+
+    def now(self):
+        """'notebook cell 18 running for 40 s (12 code cells run in all)', or "" between cells.
+        Cells are numbered as the feedback numbers them."""
+        live = dict(self.live)
+        if "cell" not in live:
+            return ""
+        return (f"notebook cell {live['cell'] + 1} running for {time.monotonic() - live['since']:.0f} s "
+                f"({live['cells']} code cells run in all)")
 
     def _run(self):
         try:
@@ -227,7 +237,7 @@ class NotebookRun:
             result.execution = execution = execute(
                 nb, self.sandbox, total_timeout=config.NOTEBOOK_TIMEOUT, log=self.log, limits=limits,
                 env=env, on_extract=retrainer.offer if alongside else None,
-                on_started=self.kernel_started.set)
+                on_started=self.kernel_started.set, live=self.live)
             result.timing["notebook"] = time.monotonic() - began
             _read_best_net(result, execution, self.data_dir)
             _read_hyperparams(result, execution)
