@@ -17,19 +17,11 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SEARCH = """\
-# Search: every learning rate with every hidden size (left in by mistake).
-results = {}
-for lr in [0.05, 0.1, 0.2]:
-    for hidden in [100, 200, 300]:
-        candidate = init_model(hidden)
-        t = Trainer(dataset, SGD(candidate, lr, 1e-3), candidate, CrossEntropyLoss(),
-                    epoch=30, batch_size=200, validate_interval=3)
-        t.train()
-        results[(lr, hidden)] = get_classification_accuracy(candidate.predict(x_val), y_val)
-best_lr, best_hidden = max(results, key=results.get)
-best_net_hyperparams = [best_lr, 0.002, 120, best_hidden]
-"""
+sys.path.insert(0, ROOT)
+from tests.realistic.notebooks import GRID_SEARCH  # noqa: E402 (the realistic corpus's search)
+
+SEARCH = GRID_SEARCH.replace("print(results)", """best_lr, best_hidden = max(results, key=results.get)
+best_net_hyperparams = [best_lr, 0.002, 120, best_hidden]""")
 
 
 def build(dest):
