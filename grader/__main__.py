@@ -10,7 +10,7 @@ the notebook alone.
 import argparse
 import sys
 
-from . import inert
+from . import config, inert
 from . import results as results_mod
 from .upload import EXIT, grade_upload
 
@@ -57,7 +57,7 @@ def main(argv=None):
     print(results_mod.feedback(results))
     print(f"results written to {args.results}")
     if status != "graded":
-        print(f"grader: {status} (exit status {EXIT[status]})", file=sys.stderr)
+        print(f"{config.PROGRESS_PREFIX}{status} (exit status {EXIT[status]})", file=sys.stderr)
     return EXIT[status]
 
 

@@ -195,6 +195,16 @@ def kill_tree(pid):
 
 # --- grading one student ---------------------------------------------------
 
+STATUS_LINE_BYTES = 400        # a progress line is shorter; anything past it is cut
+
+
+@dataclass
+class Status:
+    """A grading in progress: when it started and what its grader last said it was doing."""
+    start: float
+    line: str = "starting"
+
+
 class Batch:
     """The gradings of one run: what they share, and how to stop them all."""
 
@@ -206,6 +216,7 @@ class Batch:
         self.skip_notebook = skip_notebook
         self.stopping = threading.Event()
         self._running = set()
+        self.status = {}                # student -> Status, while their grading runs
         self._lock = threading.Lock()
 
     def stop(self):
@@ -254,21 +265,56 @@ class Batch:
         if self.skip_notebook:
             command.append("--skip-notebook")
         env = {**os.environ, "TMPDIR": work}
-        with open(os.path.join(student_dir, "stdout.txt"), "wb") as stdout:
+        # stdout and stderr both go to stdout.txt; stderr passes through a pipe so that
+        # the grader's progress lines ("grader: ...") become this grading's status.
+        with open(os.path.join(student_dir, "stdout.txt"), "ab") as stdout:
+            stdout.truncate(0)
             proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=stdout, stderr=subprocess.STDOUT, start_new_session=True)
-        with self._lock:
-            self._running.add(proc)
-        if self.stopping.is_set():  # stop() ran before this process was registered
-            kill_tree(proc.pid)
-        try:
-            return proc.wait(timeout=self.timeout), False
-        except subprocess.TimeoutExpired:
-            kill_tree(proc.pid)
-            return proc.wait(), True
-        finally:
+                                    stdout=stdout, stderr=subprocess.PIPE, start_new_session=True)
+            reader = threading.Thread(target=self._relay, args=(entry.student, proc.stderr, stdout),
+                                      daemon=True)
+            reader.start()
             with self._lock:
-                self._running.discard(proc)
+                self._running.add(proc)
+                self.status[entry.student] = Status(time.monotonic())
+            if self.stopping.is_set():  # stop() ran before this process was registered
+                kill_tree(proc.pid)
+            try:
+                return proc.wait(timeout=self.timeout), False
+            except subprocess.TimeoutExpired:
+                kill_tree(proc.pid)
+                return proc.wait(), True
+            finally:
+                reader.join(timeout=5)  # the pipe closes when the grading's tree is gone
+                proc.stderr.close()
+                with self._lock:
+                    self._running.discard(proc)
+                    self.status.pop(entry.student, None)
+
+    def _relay(self, student, pipe, out):
+        """Copy the grading's stderr to `out`; its latest progress line is the student's status.
+
+        The grader writes these lines in its own words (grade.Watchdog.status); they
+        are still made inert and cut to one line, since a terminal shows them.
+        """
+        try:
+            for raw in iter(lambda: pipe.readline(STATUS_LINE_BYTES), b""):
+                out.write(raw)
+                out.flush()
+                line = raw.decode("utf-8", "replace").strip()
+                if line.startswith(config.PROGRESS_PREFIX):
+                    with self._lock:
+                        status = self.status.get(student)
+                        if status is not None:
+                            status.line = inert.text(line[len(config.PROGRESS_PREFIX):])[:STATUS_LINE_BYTES]
+        except (OSError, ValueError):  # the grading ended and its pipe closed
+            pass
+
+    def running(self):
+        """(student, seconds since its grading started, its latest status) for each grading now running."""
+        now = time.monotonic()
+        with self._lock:
+            return [(student, now - s.start, s.line) for student, s in sorted(self.status.items())]
 
     def _results(self, work, code, timed_out, seconds):
         if timed_out:
@@ -330,27 +376,66 @@ def _cell(text):
 # --- progress and the command ----------------------------------------------
 
 class Progress:
-    """One progress line on stderr (a line per submission when it is not a terminal)."""
+    """Progress on stderr: a line per finished submission, and every PROGRESS_SECONDS
+    what each running grading is doing (its grader's latest progress line).
 
-    def __init__(self, total, stream=sys.stderr):
-        self.total, self.done, self.stream = total, 0, stream
+    On a terminal the running gradings share one line, redrawn; in a log each
+    gets a line of its own.
+    """
+
+    def __init__(self, total, running=list, stream=sys.stderr, every=config.PROGRESS_SECONDS):
+        self.total, self.done, self.stream, self.running = total, 0, stream, running
         self.start = time.monotonic()
         self.tty = stream.isatty()
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, args=(every,), daemon=True)
+        self._ticker.start()
 
     def step(self, student, results):
         self.done += 1
         elapsed = time.monotonic() - self.start
         left = elapsed / self.done * (self.total - self.done)
         batch = results["extra_data"]["batch"]
-        error = f", {batch['error'][:60]}" if batch["error"] else ""
-        line = (f"[{self.done}/{self.total}] {100 * self.done / self.total:3.0f}%  {student}: "
-                f"{results['score']:g} in {batch['wall_time']:.1f} s{error}; {left / 60:.1f} min left")
-        self.stream.write(f"\r\033[K{line}" if self.tty else f"{line}\n")
-        self.stream.flush()
+        error = f", {inert.text(batch['error'][:60])}" if batch["error"] else ""
+        self._write([f"[{self.done}/{self.total}] {100 * self.done / self.total:3.0f}%  "
+                     f"{inert.text(student)}: {results['score']:g} in {batch['wall_time']:.1f} s"
+                     f"{error}; {left / 60:.1f} min left"])
+
+    def show_running(self):
+        """One line (a terminal) or a line each (a log) on the gradings running now."""
+        rows = [f"{inert.text(student)} ({seconds / 60:.1f} min): {status}"
+                for student, seconds, status in self.running()]
+        if not rows:
+            return
+        head = f"[{self.done}/{self.total}] grading "
+        if self.tty:
+            width = shutil.get_terminal_size((100, 20)).columns - 1
+            self._write([], (head + " | ".join(rows))[:width])
+        else:
+            self._write([head + row for row in rows])
+
+    def _write(self, lines, redrawn=""):
+        with self._lock:
+            if self._closed.is_set():
+                return
+            clear = "\r\033[K" if self.tty else ""
+            self.stream.write(clear + "".join(f"{line}\n" for line in lines) + redrawn)
+            self.stream.flush()
+
+    def _tick(self, every):
+        while not self._closed.wait(every):
+            try:
+                self.show_running()
+            except (OSError, ValueError):  # stderr closed: progress is a courtesy
+                return
 
     def close(self):
-        if self.tty and self.done:
-            self.stream.write("\n")
+        with self._lock:
+            if self.tty:
+                self.stream.write("\r\033[K")
+                self.stream.flush()
+            self._closed.set()
 
 
 def _interrupt(signum, frame):
@@ -456,7 +541,7 @@ def run(entries, batch, jobs, only=(), force=False):
     print(f"{len(entries)} submissions: {len(entries) - len(todo)} kept as graded before, "
           f"{len(todo)} to grade, {jobs} at a time; expected to take about "
           f"{expected / 60:.1f} min", file=sys.stderr)
-    progress = Progress(len(todo))
+    progress = Progress(len(todo), batch.running)
     pool = ThreadPoolExecutor(max_workers=jobs)
     futures = {pool.submit(batch.grade, e): e for e in todo}
     try:

@@ -247,7 +247,7 @@ def time_histogram(times, killed):
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
-       max-width: 1000px; color: #222; padding: 0 1em; }
+       max-width: 1150px; color: #222; padding: 0 1em; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
 .numbers { display: flex; flex-wrap: wrap; gap: 0.6em; margin: 1em 0; }
 .numbers div { background: #f4f6f8; border-radius: 6px; padding: 0.5em 0.9em; }
@@ -258,6 +258,7 @@ td.n { text-align: right; white-space: nowrap; } .muted { color: #777; }
 code { font-size: 0.95em; white-space: pre-wrap; word-break: break-word; }
 img { max-width: 100%; }
 #students th { cursor: pointer; white-space: nowrap; } #students td { white-space: nowrap; }
+#students th, #students td { padding: 0.3em 0.35em; } .wide { overflow-x: auto; }
 .lost { color: #b00020; font-weight: 600; } .ok { color: #2e7d32; }
 """
 
@@ -333,7 +334,7 @@ def _students_section(graded):
                   _e(_extra(results).get("status") or (_error(results) and "error") or "graded")]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f'<th onclick="sortBy(this)">{_e(h)}</th>' for h in header)
-    return (f"<table id=students><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (f"<div class=wide><table id=students><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
             f"<script>{SORT_SCRIPT}</script>")
 
 

@@ -15,6 +15,7 @@ from utils.download_cifar10 import default_dest  # the reference's (see grader/_
 
 from . import config
 from . import results as results_mod
+from .notebook import read
 from .notebook.data import without_test_labels
 from .notebook.run import NotebookRun
 from .notebook import student_training
@@ -72,6 +73,12 @@ class Watchdog:
         self._timer = threading.Timer(config.GRADING_DEADLINE, self._expire)
         self._timer.daemon = True
         self._timer.start()
+        # Progress goes to the stderr this process started with: pytest, which runs the checks
+        # (and waits for the notebook) in this process, captures fd 2 while it does.
+        try:
+            self._stderr = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1)
+        except (OSError, ValueError, AttributeError):  # no usable stderr: progress is a courtesy
+            self._stderr = None
         self._ticker = threading.Thread(target=self._progress, daemon=True)
         self._ticker.start()
         self._backstop = Backstop(results_path, config.GRADING_DEADLINE + config.BACKSTOP_GRACE, start)
@@ -96,8 +103,8 @@ class Watchdog:
                 return
             line = self.status()
             try:
-                print(f"grader: {line}", file=sys.stderr, flush=True)
-            except (OSError, ValueError):  # stderr closed: progress is a courtesy
+                print(f"{config.PROGRESS_PREFIX}{line}", file=self._stderr, flush=True)
+            except (OSError, ValueError, AttributeError):  # stderr closed: progress is a courtesy
                 return
 
     def status(self):
@@ -181,7 +188,8 @@ def _cell_timing(notebook):
     execution = notebook.execution
     if execution is None:
         return {}
-    return {f"cell {index + 1}": seconds for index, seconds in execution.cell_seconds.items()}
+    cells = execution.notebook.cells
+    return {read.cell_name(cells, index): seconds for index, seconds in execution.cell_seconds.items()}
 
 
 def _tail(path, limit):
@@ -245,7 +253,7 @@ def _run_sandboxed(sub, workdir, log, skip_notebook, extra, watchdog, notebook_o
             began = time.monotonic()
             try:
                 return pending.finish(layers_failed, student_training=lambda hyperparams:
-                                      student_training.attempt(student, hyperparams))
+                                      student_training.attempt(student, ReferenceRunner(), hyperparams))
             finally:
                 timing["waiting for the notebook"] = time.monotonic() - began
                 watchdog.phase = "running the checks"

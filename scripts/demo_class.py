@@ -1,11 +1,11 @@
-"""python scripts/demo_class.py DEST: a made-up class to try `python -m grader batch` on.
+"""python scripts/demo_class.py [--small] DEST: a made-up class to try `python -m grader batch` on.
 
 Fifteen submissions of the kinds a real class hands in: the reference with
 the master notebook (full marks), notebooks tuned too little, single bugs from
 tests/corpus (each with a notebook, so training shows what the bug costs), the
 untouched template, a notebook uploaded alone, a zip, a notebook whose last cell
 never ends (stopped by the grader's time limit for cells, said and not counted)
-and a file that is not a zip.
+and a file that is not a zip (--small: eight of them, scripts/demo_regrade.py's).
 docs/class_report.png shows the report of this class:
 
     python scripts/demo_class.py /tmp/class
@@ -81,12 +81,28 @@ def make_class(dest):
     return sorted(os.listdir(dest))
 
 
+# Eight of the kinds, for scripts/demo_regrade.py: the reference, the template,
+# one-bug students, a notebook-only upload, a zip and a broken zip.
+SMALL = ("ref_ada", "weak_cai", "bug1_linear_db_never_set", "bug2_relu_mask_wrong_side",
+         "template_eli", "nbonly_fay", "zip_hal.zip", "badzip_ivy.zip")
+
+
+def make_small_class(dest):
+    """The class of eight (SMALL) in `dest`, which must not exist; returns the names."""
+    make_class(dest)
+    for name in set(os.listdir(dest)) - set(SMALL):
+        shutil.rmtree(os.path.join(dest, name))
+    return sorted(os.listdir(dest))
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    small = "--small" in argv
+    argv = [a for a in argv if a != "--small"]
     if len(argv) != 1 or os.path.exists(argv[0]):
         print(__doc__.split("\n\n")[0] + " (DEST must not exist)", file=sys.stderr)
         return 2
-    names = make_class(argv[0])
+    names = (make_small_class if small else make_class)(argv[0])
     print(f"{len(names)} submissions in {argv[0]}: {', '.join(names)}")
     return 0
 

@@ -58,7 +58,8 @@ def test_a_grading_that_ends_alone_ends_its_backstop_and_writes_nothing(tmp_path
 
 
 def test_the_watchdog_says_the_phase_and_the_time_left_on_stderr_until_the_grading_ends(
-        tmp_path, monkeypatch, capsys):
+        tmp_path, monkeypatch, capfd):
+    # capfd: the watchdog writes to a copy of the file descriptor stderr had, not to sys.stderr
     import io
 
     from grader import config
@@ -69,11 +70,11 @@ def test_the_watchdog_says_the_phase_and_the_time_left_on_stderr_until_the_gradi
     time.sleep(0.3)
     assert watchdog.claim()
     time.sleep(0.15)
-    lines = capsys.readouterr().err.splitlines()
+    lines = capfd.readouterr().err.splitlines()
     assert lines and all(line.startswith("grader: ") for line in lines)
     assert any("running the notebook, 0 s used, " in line and "s left" in line for line in lines)
     time.sleep(0.2)
-    assert capsys.readouterr().err == ""  # nothing after the grading ended
+    assert capfd.readouterr().err == ""  # nothing after the grading ended
     assert not (tmp_path / "results.json").exists()
 
 
@@ -96,7 +97,12 @@ def test_the_progress_line_names_the_notebooks_running_cell(tmp_path, monkeypatc
 def test_a_notebook_run_says_which_cell_runs_and_for_how_long():
     from grader.notebook.run import NotebookRun
     run = NotebookRun.__new__(NotebookRun)   # only its live record, no kernel
+    import nbformat
     run.live = {}
+    run.cells = [nbformat.v4.new_markdown_cell("# Tuning")] + [
+        nbformat.v4.new_code_cell(f"x = {i}") for i in range(11)] + [
+        nbformat.v4.new_code_cell("best_trainer.train()")]
     assert run.now() == ""
-    run.live.update(cell=17, since=time.monotonic() - 40, cells=12)
-    assert run.now() == "notebook cell 18 running for 40 s (12 code cells run in all)"
+    run.live.update(cell=12, since=time.monotonic() - 40, cells=12)
+    # Named as the student sees it: the 12th code cell (no run count yet while it runs).
+    assert run.now() == "notebook code cell 12 (best_trainer.train()) running for 40 s (12 code cells run in all)"

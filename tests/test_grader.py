@@ -33,6 +33,21 @@ def test_reference_layers_score_full_marks(tmp_path):
     assert "utils/trainer.py" in results["extra_data"]["ignored"]
 
 
+def test_progress_reaches_stderr_while_the_checks_run(tmp_path):
+    # pytest runs the checks in the grader's process and captures fd 2 meanwhile: the
+    # progress lines of that phase (the notebook's, the longest) were lost in it.
+    # Linear's module takes 4 s to import, in the worker, while the checks wait for it.
+    submission = broken(tmp_path, "layers/linear.py", "\nimport time\ntime.sleep(4)\n")
+    proc, results = run_grader(submission, tmp_path / "results.json", LAYERS_ONLY,
+                               env={"GRADER_PROGRESS_SECONDS": "0.2"})
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("grader: running the checks")]
+    assert lines and "s left before the grader's own time limit" in lines[0], proc.stderr
+    # A line each 0.2 s through those 4 s (about 20), not only the few just before and
+    # after the checks, which pytest's capture let through (3 before the fix).
+    assert len(lines) >= 10, proc.stderr
+
+
 @pytest.mark.slow
 def test_reference_with_master_notebook_scores_full_marks(tmp_path):
     submission = copy_reference(tmp_path / "submission")

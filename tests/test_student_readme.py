@@ -30,8 +30,8 @@ def test_the_budget_students_check_is_the_graders():
                        ("NOTEBOOK_CELL_MIN_TIMEOUT", "MIN_CELL_SECONDS")):
         if f"GRADER_{name}" not in os.environ:
             assert getattr(budget, ours) == getattr(config, name), name
-    assert (budget.BEST_NET_MARGIN, budget.BEST_NET_CELL_EXTRA) == (config.BEST_NET_MARGIN,
-                                                                     config.BEST_NET_CELL_EXTRA)
+    assert (budget.BEST_NET_MARGIN, budget.BEST_NET_CELL_EXTRA, budget.STOP_EXCUSED_SLOWDOWN) == (
+        config.BEST_NET_MARGIN, config.BEST_NET_CELL_EXTRA, config.STOP_EXCUSED_SLOWDOWN)
     from utils import check_notebook
     assert (check_notebook.VAL_ACCURACY_THRESHOLD, check_notebook.TEST_ACCURACY_THRESHOLD) == (
         config.VAL_ACCURACY_THRESHOLD, config.TEST_ACCURACY_THRESHOLD)

@@ -154,7 +154,7 @@ def test_a_new_student_from_setup_to_a_graded_zip(folder, tmp_path, cifar10_dir)
     assert size < 1024 ** 2, packed.stdout
     # This student leaves the inline question unanswered (6.7 charges it): the only warning.
     warnings = [line for line in packed.stdout.splitlines() if line.startswith("warning:")]
-    assert warnings[0] == ("warning: classification_nn.ipynb: the inline answer names no option: start it "
+    assert warnings[0] == ("warning: classification_nn.ipynb: the inline answer names no option the grader can read: start it "
                            "with the numbers of your choices ('Your answer: <numbers>'), then explain."), warnings
     assert len(warnings) == 2 and "utils.check_notebook" in warnings[1], warnings
 

@@ -69,6 +69,11 @@ def _duration(seconds):
     return f"{seconds:g} seconds"
 
 
+def _fraction(share):
+    """0.5 -> 'half', 0.25 -> 'a quarter', else a percentage."""
+    return {0.5: "half", 0.25: "a quarter", 1 / 3: "a third"}.get(share) or _percent(share)
+
+
 def _percent(fraction):
     return f"{100 * fraction:g}%"
 
@@ -88,6 +93,9 @@ def grader_values():
         "BEST_NET_BUDGET": _duration(config.BEST_NET_BUDGET),
         "NOTEBOOK_CELL_TIMEOUT": _duration(config.NOTEBOOK_CELL_TIMEOUT),
         "NOTEBOOK_OTHER_CELLS_TIMEOUT": _duration(config.NOTEBOOK_OTHER_CELLS_TIMEOUT),
+        "BEST_NET_MARGIN": f"{config.BEST_NET_MARGIN:g}",
+        "BEST_NET_CELL_EXTRA": _duration(config.BEST_NET_CELL_EXTRA),
+        "STOP_EXCUSED_SHARE": _fraction(1 / config.STOP_EXCUSED_SLOWDOWN),
         "LAYER_POINTS": _points(layer_points),
         "NOTEBOOK_POINTS": _points(notebook_points),
         "TOTAL_POINTS": _points(layer_points + notebook_points),

@@ -28,9 +28,21 @@ def activation_case(seed, n, c):
     return {"x": x, "dout": r.normal(size=(n, c))}
 
 
+def labels(r, n, c):
+    """n labels in [0, c), the last class among them.
+
+    Every batch of the course's training holds all c classes, so a one-hot sized
+    y.max() + 1 works there; with the last class in every batch it is the right
+    size here too, and a batch that lacks a class is judged once, by its own part
+    of 4.1 (MISSING_CLASS_LABELS), not by every loss and training check."""
+    y = r.integers(0, c, size=n)
+    y[r.integers(0, n)] = c - 1
+    return y
+
+
 def logits_case(seed, n, c, scale=3.0):
     r = rng(seed)
-    return {"logits": r.normal(size=(n, c)) * scale, "y": r.integers(0, c, size=n)}
+    return {"logits": r.normal(size=(n, c)) * scale, "y": labels(r, n, c)}
 
 
 def probs_case(seed, n, c):

@@ -2,7 +2,9 @@
 from gradescope_utils.autograder_utils.decorators import number, visibility, weight
 
 from grader import config
-from grader.notebook import code, read
+from utils import notebook_code
+
+from grader.notebook import read
 
 EXPECTED_CHOICES = {1, 3}
 
@@ -23,9 +25,10 @@ def _excused(notebook, index, error):
     execution = notebook.execution
     earlier = sorted({i for i in execution.timed_out} | {i for i, _ in execution.errors})
     for before in (i for i in earlier if i < index):
-        if name in code.assigned_names(read.source(execution.notebook.cells[before])) and (
+        if name in notebook_code.read_cell(read.source(execution.notebook.cells[before])).binds and (
                 _cause(notebook, before) or _errors_excused(notebook, before)):
-            return (f"`{name}` is undefined because cell {before + 1}, which sets it, did not finish "
+            return (f"`{name}` is undefined because {read.cell_name(execution.notebook.cells, before)}, "
+                    "which sets it, did not finish "
                     "(said above, not counted again)")
     return ""
 
@@ -51,6 +54,8 @@ def _cause(notebook, index):
     execution = notebook.execution
     if index in execution.timed_out:
         if index == notebook.best_net_cell:
+            if notebook.stop_charged:  # charged once, where it shows: best_net as the cell left it
+                return "best_net's cell was stopped by the grader; what that cost is judged in 6.5"
             return "best_net's training was stopped by the grader (see 6.3)"
         return (f"stopped by the grader's time limit for cells other than best_net's after "
                 f"{execution.cell_seconds.get(index, 0):.0f} s (a search left in the notebook is not "
@@ -85,7 +90,7 @@ def test_notebook_runs(notebook, report):
     failed, excused = [], []
     for index, error in execution.errors:
         why = _excused(notebook, index, error)
-        (excused if why else failed).append(f"cell {index + 1}: {why or error}")
+        (excused if why else failed).append(f"{read.cell_name(execution.notebook.cells, index)}: {why or error}")
     report.part("cells without errors", not failed,
                 "Cells that raised: " + "; ".join(failed[:5]) if failed else "",
                 weight=1.0 if code_cells else 0.0)
@@ -155,13 +160,13 @@ def test_required_outputs(notebook, report):
     cut = _cut_note(notebook.execution)
     # A plot whose cell raised for a cause already charged (a layer bug that stops training,
     # a stop of the grader's) is that cause's, said and not charged again.
-    loss = read.find_cells(nb, "grader:loss_plot", contains=("plt", "loss"))
+    loss = read.find_cells(nb, *notebook_code.LOSS_PLOT)
     _plot_part(notebook, report, "loss plot", loss, "The loss history / validation accuracy plot "
                "produced no image (or the training before it failed)." + cut)
-    weights = read.find_cells(nb, "grader:weights_plot", contains=("visualize_grid", "imshow"))
+    weights = read.find_cells(nb, *notebook_code.WEIGHTS_PLOT)
     _plot_part(notebook, report, "weights plot", weights, "The first layer's weights (visualize_grid) "
                "produced no image (or the training before it failed)." + cut)
-    test = read.find_cells(nb, "grader:test_accuracy", contains=("best_net", "x_test"))
+    test = read.find_cells(nb, *notebook_code.TEST_ACCURACY)
     printed = any(read.accuracies(read.text(c), "") for c in test)
     report.part("test accuracy printed", printed, "The test accuracy of best_net was not printed." + cut)
 
@@ -177,7 +182,7 @@ def _plot_part(notebook, report, name, cells, missing):
     failed_first = read.layout(nb).first_failed
     if not excused and notebook.student_training and failed_first is not None and any(
             read.layout(nb).position.get(id(c), -1) > failed_first for c in cells):
-        excused = [f"the training before it (cell {failed_first + 1}) raised, as the grader's own "
+        excused = [f"the training before it ({read.cell_name(nb.cells, failed_first)}) raised, as the grader's own "
                    "training with your layers does, which the layer checks above already count"]
     if excused:
         # Not counted either way: weight 0 neither earns the part nor loses it, so an

@@ -21,7 +21,13 @@ LARGE_LOGITS = np.array([[1000.0, 0.0, -1000.0], [800.0, 801.0, 799.0], [-5.0, 7
                          [0.0, 1.0, -1.0]])
 LOSS_LARGE_LOGITS = np.array([[1000.0, 999.0, 990.0], [800.0, 801.0, 799.0], [705.0, 710.0, 703.0],
                               [1.0, 0.0, -1.0]])
-LARGE_LABELS = np.array([0, 1, 1, 0])
+LARGE_LABELS = np.array([0, 1, 1, 2])
+
+# A batch whose labels lack a class, the last one (cases.labels puts it in every
+# other batch): the one-hot must take its width from the probabilities, not from
+# y.max() + 1. Judged here once; the course's training batches hold every class.
+MISSING_CLASS_LABELS = np.array([0, 2, 1, 0, 2])
+MISSING_CLASS_SHAPE = (5, 4)
 
 # A true class with probability exactly 0. The mean negative log-likelihood of
 # these rows is (-log 0 - log 0.5) / 2 = +inf: a plain -log(p), as the course
@@ -85,6 +91,14 @@ def test_loss_forward(student, reference, report):
         same_as_reference(report, f"CrossEntropyLoss.forward on {n} rows of {c} classes",
                           student, reference, "loss", None, "loss", config.LOSS_RTOL,
                           **typical_probs(seed, n, c))
+    n, c = MISSING_CLASS_SHAPE
+    probs = typical_probs(len(ACTIVATION_SHAPES), n, c)["probs"]
+    same_as_reference(report, f"CrossEntropyLoss.forward on {n} rows of {c} classes whose labels "
+                      f"never name class {c - 1}", student, reference, "loss", None, "loss",
+                      config.LOSS_RTOL, probs=probs, y=MISSING_CLASS_LABELS,
+                      hint=lambda _: f"a batch need not hold every class: take the one-hot's width "
+                                     f"from the probabilities (input_x.shape[1], here {c}), not from "
+                                     "target_y.max() + 1")
 
 
 @weight(4)
@@ -93,7 +107,7 @@ def test_loss_forward(student, reference, report):
 def test_loss_numerics(student, reference, report):
     """CrossEntropyLoss on numerically hard inputs"""
     same_as_reference(report, "Softmax + CrossEntropyLoss on large logits", student, reference,
-                      "softmax_loss", None, "loss", config.LOSS_RTOL, logits=LOSS_LARGE_LOGITS,
+                      "softmax_loss", {"forward_only": True}, "loss", config.LOSS_RTOL, logits=LOSS_LARGE_LOGITS,
                       y=LARGE_LABELS)
 
     label = "CrossEntropyLoss.forward when the true class has probability exactly 0"
@@ -112,7 +126,7 @@ def test_loss_numerics(student, reference, report):
     tiny = config.LOSS_TINY_PROB
     same_as_reference(report, f"CrossEntropyLoss.forward when the true class has probability {tiny:g}",
                       student, reference, "loss", None, "loss", config.LOSS_TINY_RTOL,
-                      probs=np.array([[1 - 2 * tiny, tiny, tiny], [0.2, 0.5, 0.3]]), y=np.array([1, 1]),
+                      probs=np.array([[1 - 2 * tiny, tiny, tiny], [0.2, 0.5, 0.3]]), y=np.array([1, 2]),
                       hint=lambda _: "an epsilon added inside the log must be far smaller than "
                                      "this probability")
 

@@ -2,7 +2,7 @@ import numpy as np
 from gradescope_utils.autograder_utils.decorators import number, visibility, weight
 
 from grader import config
-from grader.checks.cases import rng
+from grader.checks.cases import labels, rng
 from grader.checks.helpers import run_student
 from grader.compare import describe_mismatch
 
@@ -12,7 +12,7 @@ PARAMS = ("w1", "b1", "w2", "b2")
 def network_case(seed, n, d, h, c):
     """A Linear(d, h)-ReLU-Linear(h, c)-Softmax network's weights and a batch (x, y)."""
     r = rng(seed)
-    return {"x": r.normal(size=(n, d)), "y": r.integers(0, c, size=n),
+    return {"x": r.normal(size=(n, d)), "y": labels(r, n, c),
             "w1": r.normal(size=(d, h)) * 0.5, "b1": r.normal(size=h) * 0.1,
             "w2": r.normal(size=(h, c)) * 0.5, "b2": r.normal(size=c) * 0.1}
 

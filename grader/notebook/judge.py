@@ -11,37 +11,45 @@ each one cause with one message:
 - The grader trains best_net itself from best_net_hyperparams with the
   reference layers and the template's seed and batch order (retrain.py):
   nothing the student wrote can change that network.
-- The notebook's best_net is credible when the notebook trained it (a cell
-  that trains ran at or after best_net's creation) and its accuracy is what
-  its hyperparameters give: within the measured seed spread of the grader's
-  network (a notebook seeded as the template's agrees to rounding). When a
-  training check failed (5.1, 5.2: SGD with the student's layers against the
-  reference's), the notebook's network was trained with those bugs and may be
-  far worse than the grader's, so then it only must not be better by more
-  than the spread. A layer check that fails while the training checks pass
-  (a loss's epsilon, softmax on huge logits) does not change training: both
-  ways, then, and no excuse for a best_net that is missing.
+- The notebook's best_net is credible when its accuracy, measured by the
+  grader, is what its hyperparameters give: within the measured seed spread
+  of the grader's network. Seeded as the template, it often agrees to rounding,
+  but not always: two trainings from the same seed whose sums differ in the last
+  bit (another BLAS) end up to 0.08 apart (scripts/same_seed_spread.py,
+  docs/seed_spread.md), so the same seed earns no tighter tolerance. Nothing the notebook prints or sets decides it: a best_net left
+  untrained, or nudged off its initial weights, is as far from the grader's
+  network as its accuracy says. When the student's layers train best_net's
+  network differently from the reference's (the grader's own few steps of it
+  with both, student_training.py; steps that could not run excuse nothing),
+  the notebook's network was trained with those
+  bugs and may be far worse than the grader's, so then it only must not be
+  better by more than the spread. Layers that train it alike (a bug only at a
+  check's own shape, a loss's epsilon): both ways, and no excuse for a best_net
+  that is missing.
 - Policy "isolate" (config.ACCURACY_POLICY, the default): 6.3 and 6.4 judge
   the grader's network, so a layer bug costs its layer checks only. Policy
   "cascade": they judge the notebook's own best_net, layer bugs included
   (the message then names the failed layer checks, never "tune").
 - A best_net that is not credible earns neither accuracy check nor 6.5. One left
-  untrained is excused only when a training check failed, the notebook tried to train
-  it, and the grader's own steps of its network with the student's layers raise too
-  (student_training.py): then the layer checks have charged the cause.
+  untrained is excused only when the grader's own steps of its network with the
+  student's layers raise (student_training.py): the notebook's training must have
+  raised as well, and the layer checks charge the cause.
 - The grader's own training failing is the grader's fault: 6.3-6.5 are not
   judged (no points either way), and the results say the staff must regrade.
 - A stop the grader made (its time limit, within the budget) is not the
-  student's fault: the grader's network is judged and 6.5 is not held against
-  them. A best_net cell that raised is cited by its number.
+  student's fault when training best_net_hyperparams needs that long here (the
+  grader's own training of them took at least the limit / STOP_EXCUSED_SLOWDOWN,
+  run.py's _stopped): the grader's network is judged and 6.5 is not held
+  against them, provided best_net as the cell left it got as far as an honest
+  training stopped there certainly had (`partial`: the grader's own network at
+  the last checkpoint it passed, run.py's _partial); a cell that waited for the
+  limit did not, and its best_net is not credible. When the grader's own training took less, the cell spent its
+  time on more than that training: best_net is judged as the cell left it, and
+  6.5's message names the stop. A best_net cell that raised is cited by its number.
 """
 from dataclasses import dataclass, field
 
 ISOLATE, CASCADE = "isolate", "cascade"
-# The layer checks that train a network with the student's layers and compare it
-# with the reference's (grader/checks/test_training.py; tests/unit/test_judge.py
-# reads their numbers there).
-TRAINING_CHECKS = ("5.1", "5.2")
 
 
 @dataclass
@@ -52,9 +60,17 @@ class Evidence:
     over_budget: str = ""             # the budget's message, when training would not fit
     notebook: dict = None             # the notebook's best_net, measured by the grader
     notebook_problem: str = ""        # why notebook is None
-    stopped_by_grader: str = ""       # the best_net cell was stopped by the grader's limit: how far it got
-    trained: bool = False             # a cell that trains ran at or after best_net's creation
-    attempted: bool = False           # a cell that creates and trains best_net ran, even if it raised
+    stopped_by_grader: str = ""       # best_net's cell was stopped by the grader, as training it needed: said
+    stop_charged: str = ""            # best_net's cell was stopped, though training it fitted: why charged
+    # With an excused stop: the least an honest training stopped there reaches (the grader's own
+    # network at a checkpoint, {"epochs", "of", "validation", "test"}), and best_net as the cell
+    # left it (measured), or None.
+    partial: dict = None
+    as_left: dict = None
+    attempted: bool = False           # a cell that creates best_net ran, even if it raised
+    # best_net could be measured and a cell whose code trains ran (run._trained):
+    # asked only where the accuracy cannot tell, when the layers train unlike correct ones.
+    trained: bool = False
     retrain: dict = None              # the grader's own network
     retrain_problem: str = ""         # why retrain is None
     same_seed: bool = False           # the notebook seeds as the grader's training does
@@ -62,6 +78,10 @@ class Evidence:
     # The grader's own few steps of best_net's network with the student's layers
     # (student_training.py): "" they train, else the error they raise; None not run.
     student_training: str = None
+    # Whether those steps match the reference layers' (the updates alike): None not known,
+    # which excuses nothing.
+    trains_alike: bool = None
+    trains_mismatch: str = ""         # how they differ
     policy: str = ISOLATE
 
 
@@ -109,34 +129,45 @@ def judge(ev, spread, rounding=0.005):
         return Verdict(why_not=why, reproducible=why, grader_fault=True)
     allowed = spread
     layers_bad = bool(ev.layers_failed)
-    # Only a failed training check says the notebook's training differs from correct layers'.
-    trains_differently = any(name.split(" ", 1)[0] in TRAINING_CHECKS for name in ev.layers_failed)
+    # Whether the notebook's training differs from correct layers': the grader's own steps of
+    # best_net's network say it, at best_net's shape (a bug that shows at a layer check's shape
+    # alone trains best_net alike). Steps that could not be run excuse nothing.
+    trains_differently = ev.trains_alike is False
     fix_first = (f"; your layers fail {', '.join(ev.layers_failed)}: fix them first, best_net was "
                  "trained with them" if layers_bad else "")
 
     # The notebook's best_net: credible or not.
     credible, reproducible = None, ""
     if ev.notebook is not None and not ev.stopped_by_grader:
-        if not ev.trained and trains_differently and ev.attempted and ev.student_training:
-            # The grader's own training with these layers raises too: the untrained best_net is
-            # what they give, charged once, in the layer checks.
-            reproducible = (f"not checked: best_net was not trained, and the grader's own training of "
-                            f"its network with your layers raises too ({ev.student_training}): the "
-                            f"failed layer checks ({', '.join(ev.layers_failed)}) account for it")
-        elif not ev.trained:
+        if ev.student_training and ev.attempted and not _beyond(ev.notebook, ev.retrain, allowed):
+            # The grader's own training with these layers raises too: a best_net left as it was
+            # is what they give, charged once, in the layer checks.
+            reproducible = (f"not checked: the grader's own training of best_net's network with your "
+                            f"layers raises ({ev.student_training}), as training in the notebook must: "
+                            + (f"the failed layer checks ({', '.join(ev.layers_failed)}) account for it"
+                               if ev.layers_failed else "a layer bug the layer checks did not meet"))
+        elif ev.student_training and not ev.attempted:
+            # Layers that raise excuse a best_net the notebook tried to train, not one it never made.
             credible = False
-            reproducible = ("best_net was never trained in the notebook: its weights are still the "
-                            "course's initial values, or no cell that trains (.train(), a training "
-                            "step) ran without error")
+            reproducible = ("best_net was not made by any cell of the notebook that ran (no cell "
+                            "that assigns best_net ran), so your layers' error does not account for it")
+        elif trains_differently and not ev.trained:
+            # "Not better than" cannot tell weights from elsewhere from training with these layers.
+            credible = False
+            reproducible = ("best_net was never trained in the notebook: no cell that trains "
+                            "(.train(), a training step) ran, or its weights are still the course's "
+                            "initial values; with layers that train its network unlike correct ones, "
+                            "its accuracy alone cannot show it was trained from best_net_hyperparams")
         else:
             wrong = (_beyond(ev.notebook, ev.retrain, allowed) if trains_differently
                      else _apart(ev.notebook, ev.retrain, allowed))
             credible = not wrong
             if credible and trains_differently:
-                reproducible = (f"best_net ({_fmt(ev.notebook)}), trained with your layers, which fail "
-                                f"{', '.join(ev.layers_failed)}, is not better than the grader's training "
-                                f"of best_net_hyperparams with correct layers ({_fmt(ev.retrain)}): "
-                                "what those layers give")
+                how = (f"which fail {', '.join(ev.layers_failed)}" if ev.layers_failed else
+                       f"which train its network unlike correct ones ({ev.trains_mismatch or 'the grader found'})")
+                reproducible = (f"best_net ({_fmt(ev.notebook)}), trained with your layers, {how}, is not "
+                                f"better than the grader's training of best_net_hyperparams with correct "
+                                f"layers ({_fmt(ev.retrain)}): what those layers give")
             elif credible:
                 exact = " (the same as the grader's, to rounding)" if ev.same_seed and not _apart(
                     ev.notebook, ev.retrain, {"validation": rounding, "test": rounding}) else ""
@@ -144,12 +175,24 @@ def judge(ev, spread, rounding=0.005):
                                 f"best_net_hyperparams ({_fmt(ev.retrain)}){exact}")
             else:
                 how = "better than" if trains_differently else "not what"
+                why = ev.stop_charged or "trained with other settings, or not trained in the notebook"
                 reproducible = (
                     f"best_net reaches {_fmt(ev.notebook)}, but training best_net_hyperparams "
                     f"{_hp(ev.hyperparams)} from the template's seed gives {_fmt(ev.retrain)}, with "
                     f"{'correct layers ' if trains_differently else ''}at most {_spread(allowed)} apart from one "
-                    f"seed to another: best_net is {how} its hyperparameters give (trained with other "
-                    "settings, or not trained in the notebook)")
+                    f"seed to another: best_net is {how} its hyperparameters give ({why})")
+    elif ev.stopped_by_grader and ev.partial and not trains_differently and not ev.student_training and (
+            ev.as_left is None or _beyond(ev.partial, ev.as_left, allowed)):
+        # The excuse holds for a training the stop cut short, not for a cell that waited: best_net
+        # as the cell left it must have got as far as an honest training had certainly got by then.
+        credible = False
+        left = (f"best_net as the cell left it reaches {_fmt(ev.as_left)} (more than {_spread(allowed)} "
+                "below)" if ev.as_left else "best_net could not be measured as the cell left it")
+        reproducible = (
+            f"{ev.stopped_by_grader}; but in that time an honest training of best_net_hyperparams "
+            f"does at least {ev.partial['epochs']} of its {ev.partial['of']} epochs, which reach "
+            f"{_fmt(ev.partial)} in the grader's own training, and {left}: the cell was not "
+            "training best_net all that time")
     elif ev.stopped_by_grader:
         reproducible = f"not checked: {ev.stopped_by_grader}"
     else:
@@ -194,14 +237,13 @@ def _without_hyperparams(ev):
     """No usable best_net_hyperparams: nothing to retrain or check best_net against."""
     why = f"cannot retrain best_net: {ev.hyperparams_problem}"
     verdict = Verdict(credible=None, reproducible=why)
-    if ev.notebook is not None and ev.trained:
+    if ev.notebook is not None:
         # Judged as it is, unchecked: one cause (6.2 and 6.5 say it) is not three deductions.
         verdict.accuracy = ev.notebook
         verdict.basis = ("your notebook's best_net, measured by the grader (not checked against "
                          "best_net_hyperparams, which could not be read)")
     else:
-        verdict.why_not = ev.notebook_problem or ("best_net was never trained in the notebook"
-                                                  if ev.notebook is not None else why)
+        verdict.why_not = ev.notebook_problem or why
     return verdict
 
 

@@ -30,6 +30,20 @@ import time
 from ..surface import BATCH_SIZE, VALIDATE_INTERVAL  # the template's best_net cell
 
 
+# The answer's keys, beside the accuracies: how long the training loop took (Retrain.seconds),
+# and the network's accuracies part way (Retrain.checkpoints).
+SECONDS = "training_seconds"
+CHECKPOINTS = "checkpoints"
+# Where the training is scored on its way: after each tenth of its epochs. What an honest
+# training stopped part way reaches is then known from the grader's own run (judge.py).
+CHECKPOINT_SHARES = tuple(k / 10 for k in range(1, 10))
+
+
+def checkpoint_epochs(epochs):
+    """The epoch counts at which a training of `epochs` epochs is scored, before its end."""
+    return sorted({max(1, int(epochs * share)) for share in CHECKPOINT_SHARES} - {int(epochs)})
+
+
 class RetrainFailed(Exception):
     """The grader's own training did not finish (time, or an error of ours)."""
 
@@ -38,6 +52,8 @@ class Retrain:
     def __init__(self, hyperparams, seed, proc, started):
         self.hyperparams, self.seed = hyperparams, seed
         self.proc, self.started = proc, started
+        self.seconds = None     # the training loop's seconds, once result() has it
+        self.checkpoints = []   # [{"epochs", "validation", "test"}] part way, once result() has it
         self._result = None
 
     @classmethod
@@ -65,10 +81,14 @@ class Retrain:
                 lines = err.decode(errors="replace").strip().splitlines() or ["no message"]
                 raise RetrainFailed(f"the grader's own training failed ({lines[-1][:300]})")
             try:
-                self._result = {k: float(v) for k, v in json.loads(out.decode().strip().splitlines()[-1]).items()}
-            except (ValueError, IndexError, AttributeError) as exc:
+                answer = json.loads(out.decode().strip().splitlines()[-1])
+                self.checkpoints = [{"epochs": int(c["epochs"]), "validation": float(c["validation"]),
+                                     "test": float(c["test"])} for c in answer.pop(CHECKPOINTS)]
+                answer = {k: float(v) for k, v in answer.items()}
+                self.seconds = answer.pop(SECONDS)
+            except (ValueError, IndexError, AttributeError, KeyError, TypeError) as exc:
                 raise RetrainFailed(f"the grader's own training sent no accuracies ({exc})") from None
-            self.seconds = time.monotonic() - self.started
+            self._result = answer
         return self._result
 
     def stop(self):
@@ -78,7 +98,13 @@ class Retrain:
 
 
 def train(hyperparams, seed, data_dir, batch_size=BATCH_SIZE):
-    """best_net as the template's cell trains it, with the reference layers: {w0, b0, w2, b2}."""
+    """best_net as the template's cell trains it, with the reference layers: ({w0, b0, w2, b2},
+    the seconds its training loop took (data loading and scoring not counted), and
+    [{"epochs", "validation", "test"}] at checkpoint_epochs).
+
+    The epochs are the Trainer's own train_epoch(), one after another: the same minibatch
+    orders from the same random stream as its train(), whose validation draws nothing,
+    so the network at the end is the one train() gives."""
     import numpy as np
     from layers.linear import Linear
     from layers.loss_func import CrossEntropyLoss
@@ -89,7 +115,8 @@ def train(hyperparams, seed, data_dir, batch_size=BATCH_SIZE):
     from utils.optimizer import SGD
     from utils.trainer import Trainer
 
-    from .evaluate import dataset
+    from .evaluate import dataset, predict
+    from utils.evaluation import get_classification_accuracy
 
     lr, weight_decay, epoch, hidden = hyperparams
     data = dataset(data_dir)
@@ -97,11 +124,21 @@ def train(hyperparams, seed, data_dir, batch_size=BATCH_SIZE):
                         data["x_test"], data["y_test"])
     np.random.seed(int(seed))
     net = Sequential([Linear(3072, int(hidden)), ReLU(), Linear(int(hidden), 10), Softmax()])
-    with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints; stdout carries the answer
-        Trainer(loader, SGD(net, lr, weight_decay), net, CrossEntropyLoss(), epoch=int(epoch),
-                batch_size=batch_size, validate_interval=VALIDATE_INTERVAL).train()
+    trainer = Trainer(loader, SGD(net, lr, weight_decay), net, CrossEntropyLoss(), epoch=int(epoch),
+                      batch_size=batch_size, validate_interval=VALIDATE_INTERVAL)
     first, second = net._modules[0], net._modules[2]
-    return {"w0": first.w, "b0": first.b, "w2": second.w, "b2": second.b}
+    marks, checkpoints, seconds = set(checkpoint_epochs(int(epoch))), [], 0.0
+    for done in range(1, int(epoch) + 1):
+        began = time.monotonic()
+        with contextlib.redirect_stdout(sys.stderr):
+            trainer.train_epoch()
+        seconds += time.monotonic() - began
+        if done in marks:
+            pairs = [(first.w, first.b), (second.w, second.b)]
+            checkpoints.append({"epochs": done, **{
+                name: get_classification_accuracy(predict(net, pairs, data[f"x_{split}"]), data[f"y_{split}"])
+                for name, split in (("validation", "val"), ("test", "test"))}})
+    return {"w0": first.w, "b0": first.b, "w2": second.w, "b2": second.b}, seconds, checkpoints
 
 
 def main(argv):
@@ -115,9 +152,11 @@ def main(argv):
     args = json.loads(argv[0])
     stdout = sys.stdout
     sys.stdout = sys.stderr
-    weights = train(args["hyperparams"], args["seed"], args["data_dir"], args["batch_size"])
+    weights, seconds, checkpoints = train(args["hyperparams"], args["seed"], args["data_dir"],
+                                          args["batch_size"])
     pairs = [(weights["w0"], weights["b0"]), (weights["w2"], weights["b2"])]
-    stdout.write(json.dumps(accuracies(pairs, args["data_dir"])) + "\n")
+    stdout.write(json.dumps({**accuracies(pairs, args["data_dir"]), SECONDS: seconds,
+                             CHECKPOINTS: checkpoints}) + "\n")
     stdout.flush()
 
 

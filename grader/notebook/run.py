@@ -11,13 +11,11 @@ Then judge.py decides what the accuracy checks judge; NotebookResult holds it
 all for grader/checks/test_notebook.py.
 """
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-import nbformat
 import numpy as np
 from utils import budget
 
@@ -43,14 +41,22 @@ class NotebookResult:
     hyperparams_problem: str = ""
     advice: Optional[budget.Advice] = None     # what the budget says of best_net_hyperparams
     best_net_cell: Optional[int] = None        # index of the cell that trains best_net
-    stopped_by_grader: str = ""       # that cell was stopped by the grader's time limit: how far it got
+    stopped_by_grader: str = ""       # that cell was stopped by the grader's limit, which training needed: said
+    stop_charged: str = ""            # that cell was stopped, though training fitted: why it is charged
     retrain: Dict[str, float] = field(default_factory=dict)   # accuracies of the grader's own best_net
     retrain_problem: str = ""
+    retrain_seconds: Optional[float] = None   # the grader's own training's wall time, on this machine
+    retrain_checkpoints: List[dict] = field(default_factory=list)  # its accuracies part way (retrain.py)
+    # When the grader's stop of best_net's cell is excused: the least an honest training stopped
+    # there reaches, {"epochs", "of", "validation", "test"} (a checkpoint of the grader's own), or None.
+    partial: Optional[dict] = None
     verdict: Optional[judge.Verdict] = None
     layers_failed: List[str] = field(default_factory=list)   # layer checks that lost points
-    # With a training check failed: "" the student's layers train best_net's network when the
-    # grader runs them, else the error they raise (student_training.py); None: not run.
+    # The grader's own steps of best_net's network with the student's layers (student_training.py):
+    # "" they ran, else the error they raise, None not run; trains_alike: as the reference's do.
     student_training: Optional[str] = None
+    trains_alike: Optional[bool] = None
+    trains_mismatch: str = ""
     timing: Dict[str, float] = field(default_factory=dict)   # seconds of each phase
 
     def integrity(self):
@@ -62,7 +68,7 @@ class NotebookResult:
         overwritten with predictions?). Nothing is said after a stop the grader
         made: a network it stopped halfway is not the one the student ran.
         """
-        if self.stopped_by_grader:
+        if self.stopped_by_grader or self.stop_charged:
             return []
         where = {"stored": "the submitted notebook's saved outputs claim",
                  "executed": "when run, the notebook prints"}
@@ -189,16 +195,17 @@ class NotebookRun:
         # other student code may run, so nothing can be planted for the kernel's start.
         self.kernel_started = threading.Event()
         self.live = {}   # the cell running now (execute.py's `live`)
+        self.cells = []  # the notebook's cells, once read (to name the running one)
         self._thread = threading.Thread(target=self._run, name="notebook", daemon=True)
         self._thread.start()
 
     def now(self):
-        """'notebook cell 18 running for 40 s (12 code cells run in all)', or "" between cells.
-        Cells are numbered as the feedback numbers them."""
+        """'notebook In [9] (best_net = ...) running for 40 s (12 code cells run in all)', or ""
+        between cells. Cells are named as the feedback names them."""
         live = dict(self.live)
         if "cell" not in live:
             return ""
-        return (f"notebook cell {live['cell'] + 1} running for {time.monotonic() - live['since']:.0f} s "
+        return (f"notebook {read.cell_name(self.cells, live['cell'])} running for {time.monotonic() - live['since']:.0f} s "
                 f"({live['cells']} code cells run in all)")
 
     def _run(self):
@@ -219,8 +226,10 @@ class NotebookRun:
         except Exception as exc:  # not JSON, not a notebook
             result.problem = f"classification_nn.ipynb could not be read as a notebook ({exc})"
             return result
+        self.cells = nb.cells
         result.best_net_cell = read.best_net_cell(nb)
-        cell = nb.cells[result.best_net_cell] if result.best_net_cell is not None else None
+        cell = (nb.cells[read.best_net_created(nb, result.best_net_cell)]
+                if result.best_net_cell is not None else None)
         self.seed = read.seed_of(cell) if cell is not None else None
         began = time.monotonic()
         speed = cost.speed()
@@ -241,14 +250,18 @@ class NotebookRun:
             result.timing["notebook"] = time.monotonic() - began
             _read_best_net(result, execution, self.data_dir)
             _read_hyperparams(result, execution)
-            result.stopped_by_grader = _stopped(result, execution)
             if result.hyperparams is not None and result.advice.fits:
                 began = time.monotonic()
                 try:
                     result.retrain = retrainer.result(result.hyperparams, best_net_limit(speed))
+                    result.retrain_seconds = retrainer.current.seconds
+                    result.retrain_checkpoints = retrainer.current.checkpoints
                 except RetrainFailed as exc:
                     result.retrain_problem = str(exc)
                 result.timing["waiting for the grader's training"] = time.monotonic() - began
+            result.stopped_by_grader, result.stop_charged = _stopped(result, execution, limits.best_net_seconds)
+            if result.stopped_by_grader:
+                result.partial = _partial(result, execution)
         finally:
             retrainer.stop()
         result.claims["executed"] = read.claimed(execution.notebook)
@@ -256,16 +269,17 @@ class NotebookRun:
 
     def finish(self, layers_failed=(), student_training=None):
         """The NotebookResult, judged knowing which layer checks failed. student_training:
-        a function of best_net_hyperparams running student_training.attempt, called when a
-        training check failed (the grader's evidence on what those layers can train)."""
+        a function of best_net_hyperparams running student_training.attempt (the grader's
+        own steps of best_net's network with the student's layers and the reference's)."""
         self._thread.join()
         if self.error is not None:
             raise self.error
         result = self.result
         result.layers_failed = list(layers_failed)
-        if student_training is not None and result.hyperparams and any(
-                name.split(" ", 1)[0] in judge.TRAINING_CHECKS for name in result.layers_failed):
-            result.student_training = student_training(result.hyperparams)
+        if student_training is not None and result.hyperparams:
+            outcome = student_training(result.hyperparams)
+            result.student_training, result.trains_alike = outcome.error, outcome.alike
+            result.trains_mismatch = outcome.mismatch
         if result.execution is not None:
             result.verdict = judge.judge(_evidence(result, result.execution, self.seed, layers_failed),
                                          config.SEED_SPREAD)
@@ -312,7 +326,7 @@ def _cell_error(result, execution):
     index = result.best_net_cell
     for cell, error in execution.errors:
         if cell == index and index not in execution.timed_out:
-            return f"; the best_net cell (cell {index + 1}) raised {error}"
+            return f"; the best_net cell ({read.cell_name(execution.notebook.cells, index)}) raised {error}"
     return ""
 
 
@@ -323,54 +337,82 @@ def _read_hyperparams(result, execution):
         result.advice = budget.advise(result.hyperparams, config.BEST_NET_BUDGET)
 
 
-def _stopped(result, execution):
-    """How far best_net's training got when the grader stopped its cell, or ''."""
+def _stopped(result, execution, limit):
+    """(excused, charged): what to say of best_net's cell when the grader stopped it.
+
+    The grader's own training of best_net_hyperparams (reference layers, this machine,
+    this grading) is the evidence: when it took at least limit / STOP_EXCUSED_SLOWDOWN,
+    the notebook's training of the setting may well have needed the whole limit, and
+    the stop is ours (excused). When it took less, training best_net alone would have
+    finished with time to spare: the cell spent the time on more than that (a search,
+    another network, a wait), so the stop is charged and best_net is judged as the
+    cell left it. Nothing the notebook printed counts."""
     index = result.best_net_cell
     if index is None:
-        return ""
+        return "", ""
     stopped = index in execution.timed_out or (execution.stopped_by_time and execution.running == index)
-    epochs = read.epochs_printed(execution.notebook.cells[index])
-    if not stopped or not (epochs or result.moved):
-        # Only training the grader cut short is excused: a best_net cell that sleeps
-        # until the grader stops it has not trained (an outside attack took 100 this way).
-        return ""
+    if not stopped:
+        return "", ""
     seconds = execution.cell_seconds.get(index, 0.0)
-    total = f" of {int(result.hyperparams[2])}" if result.hyperparams else ""
-    said = (f"training best_net (cell {index + 1}) was stopped by the grader's time limit after "
-            f"{seconds:.0f} s, at epoch {epochs}{total}")
+    own = result.retrain_seconds
+    if own is not None and own * config.STOP_EXCUSED_SLOWDOWN < limit:
+        return "", (f"the best_net cell ({read.cell_name(execution.notebook.cells, index)}) was stopped by the grader's time limit after "
+                    f"{seconds:.0f} s, though the grader's own training of best_net_hyperparams took "
+                    f"{own:.0f} s on the same machine (a stop is excused from "
+                    f"{limit / config.STOP_EXCUSED_SLOWDOWN:.0f} s): the cell spent its time on more than "
+                    "training best_net once (a search, another network, a wait), and best_net is "
+                    "judged as the cell left it")
+    said = (f"training best_net ({read.cell_name(execution.notebook.cells, index)}) was stopped"
+            f" by the grader's time limit after {seconds:.0f} s")
+    if own is not None:
+        said += f" (the grader's own training of best_net_hyperparams took {own:.0f} s here)"
     if result.advice is not None:
         said += f"; {result.advice.message()}"
-    return said
+    return said, ""
+
+
+def _partial(result, execution):
+    """The least an honest training of best_net_hyperparams, stopped where the grader stopped
+    best_net's cell, reaches: the grader's own network at the last checkpoint such a training
+    has certainly passed, or None when it may not have passed the first.
+
+    In the cell's seconds an honest training does at least seconds / (own x
+    STOP_EXCUSED_SLOWDOWN) of its epochs: `own` is the grader's own training of the same
+    setting in the same grading (so the machine's load and quota weigh on both), and the
+    student's layers may be up to STOP_EXCUSED_SLOWDOWN times slower than the course's. A
+    cell that waited, or trained something else, has not got that far."""
+    index, own = result.best_net_cell, result.retrain_seconds
+    if index is None or not own or not result.hyperparams:
+        return None
+    epochs = int(result.hyperparams[2])
+    seconds = execution.cell_seconds.get(index, 0.0)
+    least = epochs * seconds / (own * config.STOP_EXCUSED_SLOWDOWN)
+    passed = [c for c in result.retrain_checkpoints if c["epochs"] <= least]
+    return {**passed[-1], "of": epochs} if passed else None
+
+
+def _attempted(execution):
+    """Whether a cell that assigns best_net ran (read as code, grader/notebook/read.py)."""
+    return any(i in execution.cell_seconds and read.assigns_best_net(cell)
+               for i, cell in enumerate(execution.notebook.cells))
 
 
 def _trained(result, execution):
-    """(trained, attempted): whether the notebook trained best_net; whether a cell that
-    creates best_net ran at all.
-
-    Trained: a cell that trains (a .train(), .train_epoch() or step, or a function of the
-    notebook's that does; in code, not a comment) ran without error or reporting its
-    epochs (an error after training, a typo in the last print, does not undo it), and
-    either best_net's weights left the course's initialisation (the weights follow the
-    object: `best_net = tuned_net` after a search) or such a cell reported epochs at or
-    after the last cell that assigns best_net (a learning rate too small to move the
-    weights visibly). `best_net = init_model(...)`, left untrained while other networks
-    train, is not trained."""
+    """Whether best_net could be measured and a cell whose code trains (a .train(), .train_epoch() or step, or a function of the notebook's
+    that does; code, not a comment) ran, even if it raised later. Needed only where the
+    accuracy cannot tell: layers that train best_net's network unlike correct ones, whose
+    best_net need only not be better than the grader's. Nothing printed counts."""
+    # Not its weights' moving: a learning rate at the bottom of the sane range, one epoch,
+    # leaves them inside the initial range, and that is training (the hostile corpus's weak notebook).
+    if result is None or not result.pairs:
+        return False
     cells = execution.notebook.cells
-    assigned = [i for i, cell in enumerate(cells) if i in execution.cell_seconds and read.assigns_best_net(cell)]
-    if not assigned:
-        return False, False
-    errors = {cell for cell, _ in execution.errors}
-    helpers = read.trainers([cell for i, cell in enumerate(cells) if i in execution.cell_seconds])
-    training = [i for i, cell in enumerate(cells) if i in execution.cell_seconds
-                and read.trains_code(cell, helpers) and (i not in errors or read.epochs_printed(cell) > 0)]
-    after = [i for i in training if i >= assigned[-1]]
-    if result is not None and result.pairs:
-        return bool(training) and (result.moved or any(read.epochs_printed(cells[i]) > 0 for i in after)), True
-    return bool(after), True
+    ran = [cell for i, cell in enumerate(cells) if i in execution.cell_seconds]
+    helpers = read.trainers(ran)
+    return any(read.trains_code(cell, helpers) for cell in ran)
 
 
 def _evidence(result, execution, seed, layers_failed):
-    trained, attempted = _trained(result, execution)
     over = ""
     if result.advice is not None and not result.advice.fits:
         over = result.advice.message()
@@ -382,7 +424,10 @@ def _evidence(result, execution, seed, layers_failed):
         over_budget=over,
         notebook=result.accuracy or None if not result.stopped_by_grader else None,
         notebook_problem=notebook_problem, stopped_by_grader=result.stopped_by_grader,
-        trained=trained, attempted=attempted,
+        stop_charged=result.stop_charged, attempted=_attempted(execution),
+        partial=result.partial, as_left=result.accuracy or None,
+        trained=_trained(result, execution),
         retrain=result.retrain or None, retrain_problem=result.retrain_problem,
         same_seed=seed is not None, layers_failed=list(layers_failed),
-        student_training=result.student_training, policy=config.ACCURACY_POLICY)
+        student_training=result.student_training, trains_alike=result.trains_alike,
+        trains_mismatch=result.trains_mismatch, policy=config.ACCURACY_POLICY)

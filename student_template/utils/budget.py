@@ -55,6 +55,10 @@ CELL_SECONDS = 90
 OTHER_CELLS_SECONDS = 120
 MIN_CELL_SECONDS = 20
 BEST_NET_MARGIN, BEST_NET_CELL_EXTRA = 1.3, 15
+# best_net's cell stopped at its limit is judged as the cell left it, unless the
+# grader's own training of best_net_hyperparams took at least the limit divided by
+# this (grader/config.py's STOP_EXCUSED_SLOWDOWN): then the stop is the grader's.
+STOP_EXCUSED_SLOWDOWN = 2.0
 # Sane upper ends for the advice's search (not limits: the budget is the limit).
 MOST_EPOCHS, MOST_HIDDEN = 100_000, 100_000
 

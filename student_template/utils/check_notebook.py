@@ -33,7 +33,6 @@ Exit status: 0 when nothing was found, 1 when a problem was, 2 when the
 notebook could not be read or run.
 """
 import argparse
-import ast
 import contextlib
 import io
 import json
@@ -44,7 +43,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import budget
+from . import budget, inline_answer, notebook_code
 
 ASSIGNMENT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "classification_nn.ipynb"
@@ -56,7 +55,17 @@ SEED, BATCH_SIZE = 0, budget.BATCH
 SUBSETS = {"subset_train": budget.TRAIN, "subset_val": budget.VAL, "subset_test": budget.TEST}
 # The kernel gets one BLAS thread: the budget and the speed measurement are one core's.
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-ANSWER = re.compile(r"your\s+answer\s*:?\**\s*:?\s*(.*)", re.IGNORECASE | re.DOTALL)
+
+
+def missing_notebook(folder):
+    """What to say when `folder` has no classification_nn.ipynb: the notebook under another
+    name (a browser saves a second download as "classification_nn (1).ipynb") is named."""
+    others = sorted(p.name for p in Path(folder).glob("*.ipynb") if p.is_file() and p.name != NOTEBOOK)
+    if others:
+        return (f"{NOTEBOOK} is not in {folder}, but {', '.join(others)} is: rename the notebook you "
+                f"submit to {NOTEBOOK} (the name the grader looks for) and run this again.")
+    return (f"{NOTEBOOK} is not in {folder}: run this in your assignment folder, the one holding "
+            f"layers/ and the notebook.")
 
 
 @dataclass
@@ -74,62 +83,22 @@ def _source(cell):
     return "".join(source) if isinstance(source, list) else source
 
 
-def _tree(cell):
-    """The cell's code as an ast (IPython's %magics and !commands blanked), or None."""
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in _source(cell).splitlines()]
-    try:
-        return ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError):
-        return None
-
-
-def _assigned(tree):
-    """Names a cell binds at any depth (assignments, for targets, with ... as, imports)."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return names
-
-
-def _calls_train(tree):
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "train"
-               for n in ast.walk(tree))
-
-
 def best_net_cell(cells):
-    """Index of best_net's cell, found as the grader finds it: the cell tagged grader:best_net,
-    else the first code cell that assigns best_net and trains, else the first that assigns it."""
-    first = None
-    for index, cell in enumerate(cells):
-        if "grader:best_net" in cell.get("metadata", {}).get("tags", []):
-            return index
-        tree = _tree(cell) if cell.get("cell_type") == "code" else None
-        if tree is not None and "best_net" in _assigned(tree):
-            if _calls_train(tree):
-                return index
-            first = index if first is None else first
-    return first
+    """Index of best_net's cell, found as the grader finds it (utils/notebook_code.py)."""
+    return notebook_code.best_net_cell(cells)
 
 
 def _error(output):
-    return f"{output.get('ename', 'Error')}: {str(output.get('evalue', ''))[:200]}"
+    """'NameError: name 'y' is not defined', without a final period (the sentence adds one)."""
+    return f"{output.get('ename', 'Error')}: {str(output.get('evalue', ''))[:200]}".rstrip(" .")
 
 
 def _errors(cell):
     return [_error(o) for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 
 
-def _first_line(cell):
-    return next((line.strip() for line in _source(cell).splitlines() if line.strip()), "")[:60]
-
-
 def _name(index, cells):
-    return f"cell {index + 1} ({_first_line(cells[index])!r})"
+    return notebook_code.cell_name(cells, index)
 
 
 # ---- What the saved file tells, without running it ----
@@ -154,20 +123,19 @@ def hyperparams_findings(notebook):
 
 
 def answer_findings(cells):
-    """The inline answer's form: numbers of options after 'Your answer:'."""
-    for cell in cells:
-        if cell.get("cell_type") != "markdown":
-            continue
-        found = ANSWER.search(_source(cell))
-        if found is None:
-            continue
-        options = re.findall(r"(?<![\d.])[1-4](?![\d.])", found.group(1).split("\n\n")[0])
-        if options:
-            return [Finding("ok", f"the inline answer names option(s) {', '.join(options)} (which "
-                                  "are right, only the grader judges).")]
-        return [Finding("problem", "the inline answer names no option: start it with the numbers "
-                                   "of your choices ('Your answer: <numbers>'), then explain.")]
-    return [Finding("problem", "no 'Your answer:' found for the inline question.")]
+    """The inline answer as the grader reads it (utils/inline_answer.py: the same reader)."""
+    text = inline_answer.inline_answer(cells)
+    if text is None:
+        return [Finding("problem", "no answer to the inline question was found: write it in the markdown "
+                                   "cell under the question, starting with the numbers of your choices "
+                                   "('Your answer: <numbers>'), then explain.")]
+    picked = inline_answer.choices(text)
+    if not picked:
+        return [Finding("problem", "the inline answer names no option the grader can read: start it with "
+                                   "the numbers of your choices ('Your answer: <numbers>'), then explain.")]
+    return [Finding("ok", f"the grader reads your inline answer as option(s) "
+                          f"{', '.join(map(str, sorted(picked)))}; if you meant others, start the answer "
+                          "with their numbers. Whether they are the right ones only the grader judges.")]
 
 
 def saved_findings(notebook):
@@ -179,8 +147,9 @@ def saved_findings(notebook):
     if code and not any(counts):
         findings.append(Finding("note", "the notebook was saved without being run: the grader runs it "
                                         "anyway, but you have not seen what it does there: run it top "
-                                        "to bottom (python -m utils.check_notebook, or Kernel > Restart "
-                                        "Kernel and Run All Cells) and save it."))
+                                        "to bottom in Jupyter (Kernel > Restart Kernel and Run All "
+                                        "Cells) and save it (python -m utils.check_notebook runs it as "
+                                        "the grader will, without changing the file)."))
     elif code and counts != list(range(1, len(code) + 1)):
         findings.append(Finding("note", "the notebook was not saved right after one run from a fresh "
                                         "start (its cells' run counts are not 1, 2, 3, ...): the "
@@ -192,10 +161,25 @@ def saved_findings(notebook):
     return findings
 
 
+def search_findings(cells):
+    """Cells other than best_net's that train in a loop: a search left in, which the grader
+    runs again and stops at its limit for such cells."""
+    codes = notebook_code.codes(cells)
+    helpers = notebook_code.trainers(codes)
+    best = best_net_cell(cells)
+    return [Finding("note", f"{_name(index, cells)} trains in a loop (a search?): the grader runs it "
+                            f"again and stops a cell other than best_net's after about "
+                            f"{budget.CELL_SECONDS} s on the grading machine ({budget.OTHER_CELLS_SECONDS} s "
+                            "for all such cells together). python -m utils.check_notebook tells whether "
+                            "it would be; leave searches out of the notebook you submit.")
+            for index, code in enumerate(codes) if index != best and notebook_code.searches(code, helpers)]
+
+
 def quick(notebook):
     """Findings from the saved notebook (a dict, json.load of the file), without running it."""
-    return (hyperparams_findings(notebook) + saved_findings(notebook)
-            + answer_findings(notebook.get("cells", [])))
+    cells = notebook.get("cells", [])
+    return (hyperparams_findings(notebook) + saved_findings(notebook) + search_findings(cells)
+            + answer_findings(cells))
 
 
 # ---- Running it as the grader does ----
@@ -233,7 +217,7 @@ def execute(notebook, folder, limits, log=print):
                     continue
                 limit = limits.best_net() if index == best else limits.other(pool)
                 client.timeout = max(1, int(limit + 0.999))
-                log(f"  cell {index + 1} ({_first_line(cell)!r}) ...", end="", flush=True)
+                log(f"  {_name(index, notebook.cells)} ...", end="", flush=True)
                 start = time.monotonic()
                 client.execute_cell(cell, index)
                 seconds[index] = time.monotonic() - start
@@ -241,7 +225,8 @@ def execute(notebook, folder, limits, log=print):
                     stopped.append(index)
                 if index != best:
                     pool = max(0.0, pool - seconds[index] / limits.slowness)
-                log(f" {seconds[index]:.1f} s")
+                log(f" {seconds[index]:.1f} s here, about {seconds[index] / limits.slowness:.0f} s on "
+                    "the grading machine")
     finally:
         for key, value in saved.items():
             if value is None:
@@ -258,18 +243,25 @@ def run_findings(notebook, seconds, stopped, limits):
     unfinished = {}   # index of a cell that did not finish -> (how, the names it binds)
     for index in sorted(seconds):
         grading = seconds[index] / limits.slowness
-        tree = _tree(cells[index])
-        binds = _assigned(tree) if tree is not None else set()
+        binds = notebook_code.read_cell(_source(cells[index])).binds
         if index in stopped:
             what = "best_net's cell" if index == best else "a cell other than best_net's"
             allowed = (budget.BEST_NET_MARGIN * budget.BUDGET_SECONDS + budget.BEST_NET_CELL_EXTRA
                        if index == best else budget.CELL_SECONDS)
+            if index == best:
+                consequence = (f"it ran past the limit for {what} (about {allowed:.0f} s on the grading "
+                               "machine). The grader then judges best_net as the cell left it, unless its "
+                               "own training of best_net_hyperparams takes at least "
+                               f"{allowed / budget.STOP_EXCUSED_SLOWDOWN:.0f} s there (then the stop is "
+                               "its own, not counted). Keep only best_net's training in that "
+                               "cell; leave searches out of the notebook you submit.")
+            else:
+                consequence = (f"it ran past the limit for {what} (about {allowed:.0f} s on the grading "
+                               f"machine, all such cells {budget.OTHER_CELLS_SECONDS} s together). Leave "
+                               "searches out of the notebook you submit; keep their result in "
+                               "best_net_hyperparams.")
             findings.append(Finding("problem", f"{_name(index, cells)} would be stopped by the grader: "
-                                               f"it ran past the limit for {what} (about {allowed:.0f} s on "
-                                               "the grading machine, all such cells "
-                                               f"{budget.OTHER_CELLS_SECONDS} s together). Leave searches "
-                                               "out of the notebook you submit; keep their result in "
-                                               "best_net_hyperparams."))
+                                               + consequence))
             unfinished[index] = ("was stopped", binds)
             continue
         errors = _errors(cells[index])
@@ -278,8 +270,9 @@ def run_findings(notebook, seconds, stopped, limits):
             name = re.match(r"NameError: name '(\w+)'", error)
             cause = next((i for i, (_, names) in unfinished.items() if name and name.group(1) in names), None)
             if cause is not None:
-                findings.append(Finding("problem", f"{_name(index, cells)} raised {error}: cell {cause + 1}, "
-                                                   f"which sets it, {unfinished[cause][0]} (above)."))
+                findings.append(Finding("problem", f"{_name(index, cells)} raised {error}: "
+                                                   f"{_name(cause, cells)}, which sets it, "
+                                                   f"{unfinished[cause][0]} (above)."))
             else:
                 findings.append(Finding("problem", f"{_name(index, cells)} raised {error}."))
             unfinished[index] = ("raised", binds)
@@ -291,26 +284,19 @@ def run_findings(notebook, seconds, stopped, limits):
     return findings
 
 
-def _names(cell):
-    """The names a cell's code uses or binds (not its imports, strings or comments)."""
-    tree = _tree(cell)
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} if tree is not None else set()
-
-
 def _images(cell):
     return any("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
 
 
 def _output_findings(cells):
-    code = [c for c in cells if c.cell_type == "code"]
+    """The plots and the test print, in the cells the grader reads (notebook_code.find)."""
     found = []
-    for what, wanted in (("loss plot", lambda names: "plt" in names and any("loss" in n for n in names)),
-                         ("weights plot", lambda names: "visualize_grid" in names)):
-        plots = [c for c in code if wanted(_names(c))]
-        drawn = any(_images(c) for c in plots)
+    for what, (tag, fragments) in (("loss plot", notebook_code.LOSS_PLOT),
+                                   ("weights plot", notebook_code.WEIGHTS_PLOT)):
+        drawn = any(_images(c) for c in notebook_code.find(cells, tag, fragments))
         found.append(Finding("ok", f"the {what} was drawn.") if drawn else
                      Finding("problem", f"the {what} produced no image."))
-    tests = [c for c in code if {"best_net", "x_test"} <= _names(c)]
+    tests = notebook_code.find(cells, *notebook_code.TEST_ACCURACY)
     printed = any(re.search(r"\d\.\d", "".join(o.get("text", "") for o in c.get("outputs", [])))
                   for c in tests)
     found.append(Finding("ok", "best_net's test accuracy was printed (the grader measures it on its "
@@ -379,7 +365,8 @@ def check(folder, train=True, log=print):
     notebook = nbformat.reads(json.dumps(saved), as_version=4)
     seconds, stopped = execute(notebook, folder, limits, log)
     findings += run_findings(notebook, seconds, stopped, limits)
-    if train:
+    values = budget.notebook_hyperparams(saved)
+    if train and isinstance(values, (list, tuple)) and len(values) == 4 and budget.advise(values).fits:
         log(f"Training best_net_hyperparams at the grader's seed ({SEED}) with your layers ...")
         findings += grader_seed_accuracy(saved, folder)
     return findings
@@ -405,6 +392,9 @@ def main(argv=None):
     parser.add_argument("--no-train", action="store_true", help="skip the training at the grader's seed")
     parser.add_argument("--folder", type=Path, default=ASSIGNMENT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if not (args.folder / NOTEBOOK).is_file():
+        print(f"error: {missing_notebook(args.folder)}", file=sys.stderr)
+        return 2
     try:
         if args.quick:
             with open(args.folder / NOTEBOOK, encoding="utf-8") as f:

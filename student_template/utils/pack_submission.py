@@ -55,6 +55,9 @@ def files_to_pack(folder):
     if it is there.
     """
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
+    if missing == [NOTEBOOK]:
+        from .check_notebook import missing_notebook
+        raise PackError(f"cannot pack: {missing_notebook(folder)}")
     if missing:
         raise PackError(f"cannot pack: {', '.join(missing)} not found in {folder}. Run this "
                         f"command in your assignment folder, the one holding layers/ and {NOTEBOOK}.")

@@ -337,6 +337,36 @@ BUGS = [
         new="                param -= self.lr * grad + self.weight_decay * param\n",
         fails=set(),
         why="NOT CAUGHT by design: interface variant in utils/optimizer.py, which the grader ignores (uses the reference's)"),
+    # Three real students: right on every batch of the course's training (all ten classes
+    # in each), wrong on a batch that lacks the last class. Charged once, in 4.1's own
+    # part, not in every loss and training check through a broadcast error.
+    Bug("loss_onehot_width_from_max_label", LOSS,
+        old=LOSS_FORWARD_BODY + "        # END SOLUTION\n\n" + LOSS_BACKWARD_HEAD + LOSS_BACKWARD_BODY,
+        new="""\
+        n = input_x.shape[0]
+        onehot = np.zeros((n, target_y.max() + 1))
+        onehot[np.arange(n), target_y] = 1
+        self.cache = (input_x, onehot)
+        tiny = np.finfo(np.float64).tiny
+        return -np.sum(onehot * np.log(np.clip(input_x, tiny, None))) / n
+        # END SOLUTION
+
+""" + LOSS_BACKWARD_HEAD + """\
+        probs, onehot = self.cache
+        return (probs - onehot) / probs.shape[0]
+""",
+        fails={LOSS_F},
+        why="one-hot of width target_y.max() + 1: a batch without the last class does not broadcast"),
+    # Only backward is wrong (it raises): charged where backward is checked and trained
+    # with, never in the loss's forward checks (4.1, 4.2), which do not call it.
+    Bug("loss_backward_raises_only", LOSS,
+        old=LOSS_BACKWARD_BODY,
+        new="""\
+        probs, target_y = self.cache
+        return (probs - np.eye(probs.shape[1])[target_y].T) / probs.shape[0]
+""",
+        fails={SLB, STEP, TOY},
+        why="backward subtracts the transposed one-hot: a broadcast error; forward is right"),
 ]
 
 

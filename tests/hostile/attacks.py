@@ -1075,7 +1075,7 @@ time.sleep(10 ** 6)  # until the grader's limit for this cell stops it: never tr
 
 def _stalling_notebook(ctx):
     helpers = _notebook_helpers()
-    return helpers.notebook(hyperparams=[0.1, 0.002, 5, 80], train=STALL, answer=RIGHT_ANSWER)
+    return helpers.notebook(hyperparams=GOOD_HYPERPARAMS, train=STALL, answer=RIGHT_ANSWER)
 
 
 def _forged_stop_notebook(ctx):
@@ -1307,9 +1307,11 @@ ATTACKS = [
            fails={"6.1", "6.3", "6.4", "6.5", "6.6"}, budget=90, notebook=_forged_stop_notebook),
     Attack("stall_until_the_grader_stops_best_net",
            "notebook: the best_net cell builds best_net and sleeps until the grader's limit for "
-           "the cell stops it (budget 3 s here), so that the stop excuses an untrained network",
+           "the cell stops it (budget 6 s here), so that the stop excuses an untrained network "
+           "(the grader's own training of the setting takes about 5 s: the stop is charged, and "
+           "the untrained best_net is far from what the setting gives)",
            # 6.1: the loss plot's cell raises NameError (the stalled cell set no loss_history)
-           fails={"6.1", "6.3", "6.4", "6.5", "6.6"}, budget=120, env={"GRADER_BEST_NET_BUDGET": "3"},
+           fails={"6.1", "6.3", "6.4", "6.5", "6.6"}, budget=120, env={"GRADER_BEST_NET_BUDGET": "6"},
            notebook=_stalling_notebook),
     Attack("seed_numpy_refuses",
            "notebook: a seed numpy refuses (in a comment) in the best_net cell, which trains other "
