@@ -175,9 +175,15 @@ def search_findings(cells):
             for index, code in enumerate(codes) if index != best and notebook_code.searches(code, helpers)]
 
 
+def _admit(cells):
+    """The grader's bound on reading a notebook's code (notebook_code.admit), here too."""
+    notebook_code.admit(c.get("source", "") for c in cells if isinstance(c, dict) and c.get("cell_type") == "code")
+
+
 def quick(notebook):
     """Findings from the saved notebook (a dict, json.load of the file), without running it."""
     cells = notebook.get("cells", [])
+    _admit(cells)
     return (hyperparams_findings(notebook) + saved_findings(notebook) + search_findings(cells)
             + answer_findings(cells))
 
@@ -357,6 +363,7 @@ def check(folder, train=True, log=print):
     path = Path(folder) / NOTEBOOK
     with open(path, encoding="utf-8") as f:
         saved = json.load(f)
+    _admit(saved.get("cells", []))
     findings = hyperparams_findings(saved) + answer_findings(saved.get("cells", []))
     log("Measuring this machine against the grading machine ...")
     limits = Limits(max(0.05, budget.slowness(budget.measure())))

@@ -50,10 +50,13 @@ _GLUED_NUMBER = re.compile(r"\b(options?|choices?)(?=[1-4]\b)", re.IGNORECASE)
 _LIST_NUMBER = re.compile(r"^(\s*(?:[-+•*]\s+)?\(?[1-4])\.(?=\s)")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 # A word that starts an explanation inside a statement ("1 and 3 because ...").
+# An aside ends the choice as well: "1, 3 (2 widens the gap)", "1,3 -- 2 would overfit"
+# (not an option's own parentheses, "(1) and (3)").
 _EXPLAINS = re.compile(
     r"\b(?:because|since|so that|so|which|would|will|could|might|can|helps?|reduces?|"
     r"prevents?|makes?|means|therefore|thus|hence|due to|while|whereas|otherwise|"
-    r"this|these|it|as (?:it|they|this|that|these|we|a|the|more|less))\b", re.IGNORECASE)
+    r"this|these|it|as (?:it|they|this|that|these|we|a|the|more|less))\b"
+    r"|\((?!\s*[1-4]\s*\))|\s(?:--?|–|—)\s|\s[–—]|[–—]\s", re.IGNORECASE)
 # A statement that rejects what it names ("2 does not help", "widens the gap").
 _REJECTS = re.compile(
     r"\b(?:not|no|never|wrong|incorrect|false|worse|hurts?|widens?)\b|n't\b"
@@ -73,9 +76,15 @@ _PHRASES = (
     (3, re.compile(r"regulari[sz]\w*|weight\s+decay|l2\s+penalty|penali[sz]\w*", re.IGNORECASE)),
     (4, re.compile(r"none\s+of\s+(?:the\s+)?(?:above|them|these|options|choices)", re.IGNORECASE)),
 )
-# "All of the above" picks every remedy listed, 1-3.
-_ALL = re.compile(r"\ball\s+(?:of\s+)?(?:the\s+)?(?:above|options|choices)\b|\ball\s+of\s+them\b",
-                  re.IGNORECASE)
+# "All of the above" picks every remedy listed, 1-3; so does "all" before "except"/"but".
+_ALL = re.compile(r"\ball\s+(?:of\s+)?(?:the\s+)?(?:above|options|choices)\b|\ball\s+of\s+them\b"
+                  r"|\ball\b(?=\s+(?:except|but)\b)", re.IGNORECASE)
+# An option named, then judged in the same breath: "2 is wrong", "2 does not help".
+_JUDGED_BAD = re.compile(r"^[\s)\]]*(?:is|are|does|do|would|will|wo|was)?\s*(?:n't|not|wrong|incorrect|false|"
+                         r"never|useless|bad)\b", re.IGNORECASE)
+# Options written as words, read only where no option is named otherwise ("Options one and three").
+_NUMBER_WORDS = re.compile(r"\b(one|two|three|four)\b", re.IGNORECASE)
+_WORD_VALUES = {"one": "1", "two": "2", "three": "3", "four": "4"}
 # A negation covers the options named after it up to the end of its clause:
 # "1 and 3, not 2 or 4"; "all of the above except 2".
 _NEGATION = re.compile(r"\b(?:not|except|excluding|without|nor|never|no)\b|n't\b", re.IGNORECASE)
@@ -158,6 +167,15 @@ _INTRO = frozenset("""i we would will should could can choose chose pick select 
 
 def statement(text):
     """What one statement of an answer says about the options (see Statement)."""
+    said = _statement(text)
+    if not (said.chosen or said.rejected) and _NUMBER_WORDS.search(text):
+        worded = _statement(_NUMBER_WORDS.sub(lambda m: _WORD_VALUES[m.group(1).lower()], text))
+        if worded.chosen and worded.words <= 2:   # only a statement of choices, in words
+            return worded
+    return said
+
+
+def _statement(text):
     explains = _EXPLAINS.search(text)
     first = _NUMBER.search(text) if explains else None
     if first and first.start() > explains.start():
@@ -178,8 +196,9 @@ def statement(text):
     if leading and phrased and int(leading.group(1)) not in phrased:
         named = [n for n in named if n[1] != leading.start(1)]
     chosen, rejected = set(), set()
-    for option, start, _, _ in named:
-        (rejected if _negated(head, start) else chosen).add(option)
+    for option, start, end, _ in named:
+        bad = _negated(head, start) or _JUDGED_BAD.match(text[end:])
+        (rejected if bad else chosen).add(option)
     rest = list(head)  # the statement with every option reference blanked out
     for _, start, end, _ in named:
         rest[start:end] = " " * (end - start)

@@ -12,13 +12,18 @@ comment or a string that mentions best_net is not code, and
 
 Only the cell's own statements count, not the bodies of the functions it defines (a
 definition runs nothing), except through a call of one of them. Bounded: a cell over
-MAX_SOURCE characters, or one that does not parse, reads as no code at all, and every
-result is a few small sets, whatever the cell holds.
+MAX_SOURCE characters, a cell past the first MAX_NOTEBOOK_SOURCE characters of the
+notebook's code (admit()), or one that does not parse, reads as no code at all.
 """
 import ast
 from dataclasses import dataclass, field
 
-MAX_SOURCE = 200_000    # real cells are a few KB; past this, parsing untrusted code costs the grader
+# Real cells are a few KB, real notebooks under 100 KB of code. Parsing is the grader's own
+# work on untrusted text, so it is bounded: the worst 100 KB cell measured ("a," 50,000
+# times) takes 0.75 s and 72 MB to read; a notebook's cells are read in order until
+# MAX_NOTEBOOK_SOURCE characters in all (admit()), so at most about 8 s whatever the upload.
+MAX_SOURCE = 100_000
+MAX_NOTEBOOK_SOURCE = 1_000_000
 MAX_TRAINERS = 100      # helper functions followed, in all
 SEED_MAX = 2 ** 32 - 1  # what np.random.seed accepts
 BEST_NET = "best_net"
@@ -178,6 +183,23 @@ _cache = {}
 _CACHE_CELLS = 2_000
 
 
+def admit(sources):
+    """Bound the reading of one notebook, before any of its cells is read: its code cells'
+    sources in order, until MAX_NOTEBOOK_SOURCE characters in all (cells over MAX_SOURCE,
+    never parsed, not counted); the cells past that read as no code. The cache is emptied here, between notebooks, never while one is read (so
+    that a cell past the bound is never parsed later)."""
+    if len(_cache) >= _CACHE_CELLS:
+        _cache.clear()
+    total = 0
+    for source in sources:
+        source = "".join(source) if isinstance(source, list) else source
+        if not isinstance(source, str) or len(source) > MAX_SOURCE:
+            continue   # never parsed (parse()): it costs nothing
+        total += len(source)
+        if total > MAX_NOTEBOOK_SOURCE and source not in _cache:
+            _cache[source] = CellCode()
+
+
 def read_cell(source):
     """The CellCode of a cell's source (a string); cached by source."""
     if isinstance(source, list):
@@ -185,8 +207,6 @@ def read_cell(source):
     found = _cache.get(source)
     if found is None:
         found = _read(source)
-        if len(_cache) >= _CACHE_CELLS:
-            _cache.clear()
         _cache[source] = found
     return found
 
@@ -321,23 +341,28 @@ def codes(cells):
 
 
 def best_net_cell(cells):
-    """Index of the cell that trains best_net, or None: the cell tagged grader:best_net; else
-    the first code cell that both assigns best_net and trains (directly or through a helper);
-    else, after the first that assigns it, the first cell that trains (the course's three-cell
-    layout: create best_net, build the Trainer, train); else the first that assigns it."""
-    found = codes(cells)
-    helpers = trainers(found)
-    first = None
-    for index, (cell, code) in enumerate(zip(cells, found)):
+    """Index of the cell that trains best_net, or None, found by where best_net's last value
+    comes from: the cell tagged grader:best_net; else the last code cell that assigns best_net,
+    when it trains (directly or through a helper); else the first cell after it that trains
+    (the course's three-cell layout: create best_net, build the Trainer, train); else the last
+    cell that both assigns it and trains; else the last that assigns it. Not the first: a
+    search that keeps its best network in best_net (`if val > best: best_net = net`) often
+    comes before the cell that trains the final one."""
+    for index, cell in enumerate(cells):
         if "grader:best_net" in (cell.get("metadata") or {}).get("tags", []):
             return index
-        if code.assigns_best_net:
-            if trains(code, helpers):
-                return index
-            first = index if first is None else first
-    if first is None:
+    found = codes(cells)
+    helpers = trainers(found)
+    assigning = [i for i, code in enumerate(found) if code.assigns_best_net]
+    if not assigning:
         return None
-    return next((i for i in range(first + 1, len(cells)) if trains(found[i], helpers)), first)
+    last = assigning[-1]
+    if trains(found[last], helpers):
+        return last
+    after = next((i for i in range(last + 1, len(cells)) if trains(found[i], helpers)), None)
+    if after is not None:
+        return after
+    return next((i for i in reversed(assigning) if trains(found[i], helpers)), last)
 
 
 def best_net_created(cells, index):

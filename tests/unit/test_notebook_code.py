@@ -82,6 +82,20 @@ def test_best_net_cell_in_the_three_cell_layout():
     assert nc.seed_of(cells[1]) == 0
 
 
+def test_a_search_that_keeps_its_best_in_best_net_before_the_final_cell_is_not_best_nets_cell():
+    # A real pattern (an outside attack found the first such cell taken, the final cell then
+    # stopped from the other cells' pool): best_net's last value comes from the final cell.
+    search = code("for lr in [0.05, 0.1]:\n    net = init_model(100)\n"
+                  "    Trainer(dataset, SGD(net, lr, 1e-3), net, loss).train()\n"
+                  "    if acc(net) > best:\n        best, best_net = acc(net), net")
+    final = code("best_net = init_model(300)\nTrainer(dataset, SGD(best_net, 0.1, 2e-3), best_net, loss).train()")
+    assert nc.best_net_cell([search, code("best_net_hyperparams = [0.1, 0.002, 150, 300]"), final]) == 2
+    # Kept in best_net by the search alone, it is the search's cell.
+    assert nc.best_net_cell([search, code("print(best_net)")]) == 0
+    # A later copy that does not train: the last cell that assigned and trained.
+    assert nc.best_net_cell([final, code("best_net = best_net")]) == 0
+
+
 def test_the_seed_that_counts_is_set_before_best_net():
     assert nc.seed_of(code("np.random.seed(3)\nbest_net = init_model()\nnp.random.seed(9)")) == 3
     assert nc.seed_of(code("SEED = 7\nnumpy.random.seed(seed=SEED)\nbest_net = m()")) == 7
@@ -109,3 +123,15 @@ def test_a_plot_drawn_by_the_students_own_helper_is_found():
     assert nc.uses(codes[1], defined, ("visualize_grid", "imshow"))
     assert not nc.uses(codes[2], defined, ("visualize_grid", "imshow"))   # a comment, a long string
     assert nc.uses(codes[3], defined, ("plt", "loss"))
+
+
+def test_reading_a_notebook_is_bounded_in_all_not_only_per_cell(monkeypatch):
+    # Parsing is the grader's own work on untrusted text: past MAX_NOTEBOOK_SOURCE characters
+    # of code in all, cells read as no code, and stay so for the whole notebook.
+    monkeypatch.setattr(nc, "MAX_NOTEBOOK_SOURCE", 100)
+    first, second = "best_net = make()\n" + "x = 1\n" * 10, "best_net.train()  # " + "y" * 60
+    nc.admit([first, second])
+    assert nc.read_cell(first).assigns_best_net
+    assert not nc.read_cell(second).parsed and not nc.read_cell(second).methods
+    too_long = "z = 1\n" * (nc.MAX_SOURCE // 6 + 1)
+    assert not nc.read_cell(too_long).parsed
