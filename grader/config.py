@@ -94,6 +94,16 @@ SLOWEST_MACHINE = 2.0
 NOTEBOOK_CELL_TIMEOUT = _seconds("NOTEBOOK_CELL_TIMEOUT", 90)
 NOTEBOOK_OTHER_CELLS_TIMEOUT = _seconds("NOTEBOOK_OTHER_CELLS_TIMEOUT", 120)
 NOTEBOOK_CELL_MIN_TIMEOUT = _seconds("NOTEBOOK_CELL_MIN_TIMEOUT", 20)
+# These limits count CPU seconds of the kernel's processes (grader/notebook/cpu_meter.py),
+# not of the wall clock: a loaded machine or a CPU quota stretches a cell's wall time,
+# not the work it does, so the same cell is stopped, or not, wherever it runs. The
+# kernel's numpy runs one BLAS thread, as the budget's grading machine (one core), so
+# that its CPU time is the work too (threads that spin while they wait would count).
+# A cell that uses no CPU (it waits) or hides its work outside the kernel's processes
+# is stopped at CELL_WALL_SLACK times its limit of the wall clock (divided by the CPU
+# quota, where it is below one core); a machine so loaded that the kernel gets less
+# than 1 / CELL_WALL_SLACK of a core stops cells there too.
+CELL_WALL_SLACK = 3.0
 # The whole notebook, as a last bound: the pool, best_net's cell at the budget on
 # the slowest machine, and the minimum for ten more cells.
 NOTEBOOK_TIMEOUT = _seconds("NOTEBOOK_TIMEOUT", SLOWEST_MACHINE * (

@@ -29,6 +29,10 @@ SCAFFOLD_DIRS = ("layers", "utils")
 SUBSETS = {"subset_train": 5000, "subset_val": 250, "subset_test": 500}
 BATCH_SIZE = 200
 VALIDATE_INTERVAL = 3
+# The seed the template's best_net cell sets, and the only one the grader trains best_net
+# from: whatever seed a notebook sets (or appears to), the grader's network for a setting
+# is the same for every student (no seed can be shopped for).
+BEST_NET_SEED = 0
 
 # Folders and files that archivers and tools add and nobody means to submit.
 NOISE = frozenset({"__pycache__", ".ipynb_checkpoints", ".git", "__MACOSX", ".DS_Store"})

@@ -89,12 +89,33 @@ def test_os_exit_in_a_cell_keeps_what_was_built_before(run):
     assert sorted(result.arrays) == ["b0", "b2", "w0", "w2"]
 
 
-def test_a_cell_past_its_time_limit_is_interrupted_and_later_cells_run(run):
-    result = run("import time; time.sleep(60)", "best_net_hyperparams = [1, 2, 3, 4]",
-                 cell_timeout=2)
+def test_a_cell_past_its_cpu_limit_is_interrupted_and_later_cells_run(run):
+    result = run("while True:\n    pass", "best_net_hyperparams = [1, 2, 3, 4]", cell_timeout=2)
     assert not result.stopped
-    assert result.errors == [(0, "the cell ran longer than 2 s, its time limit on the grader, and was interrupted")]
+    assert result.errors == [(0, "the cell used 2 s of CPU time, its time limit on the grader, and was interrupted")]
+    assert result.timed_out == [0] and result.wall_stopped == []
+    assert 2 <= result.cell_cpu[0] < 4, result.cell_cpu
     assert result.extracted["hyperparams"] == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_a_cell_that_waits_is_stopped_by_the_wall_clock_at_its_slack(run):
+    # No CPU used: the limit of CPU seconds never comes; CELL_WALL_SLACK times it of the wall clock does.
+    from grader import config
+    result = run("import time; time.sleep(60)", "best_net_hyperparams = [1, 2, 3, 4]", cell_timeout=2)
+    wall = config.CELL_WALL_SLACK * 2
+    assert result.errors == [(0, f"the cell ran {wall:g} s of the wall clock, the grader's limit for a cell that "
+                                 "uses little CPU (it waits, or works outside the notebook's kernel), and was "
+                                 "interrupted")]
+    assert result.timed_out == [0] and result.wall_stopped == [0] and result.cell_cpu[0] < 1
+    assert result.extracted["hyperparams"] == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_cpu_used_by_the_kernels_child_processes_counts(run):
+    # Work moved into a child process is the kernel's work too.
+    child = ("import subprocess, sys\n"
+             "subprocess.run([sys.executable, '-c', 'while True: pass'])")
+    result = run(child, cell_timeout=2)
+    assert result.timed_out == [0] and result.wall_stopped == [], result.errors
 
 
 def test_the_whole_notebook_past_its_time_limit_is_stopped(run):

@@ -96,6 +96,8 @@ def grader_values():
         "BEST_NET_MARGIN": f"{config.BEST_NET_MARGIN:g}",
         "BEST_NET_CELL_EXTRA": _duration(config.BEST_NET_CELL_EXTRA),
         "STOP_EXCUSED_SHARE": _fraction(1 / config.STOP_EXCUSED_SLOWDOWN),
+        "STOP_EXCUSED_SLOWDOWN": f"{config.STOP_EXCUSED_SLOWDOWN:g}",
+        "CELL_WALL_SLACK": f"{config.CELL_WALL_SLACK:g}",
         "LAYER_POINTS": _points(layer_points),
         "NOTEBOOK_POINTS": _points(notebook_points),
         "TOTAL_POINTS": _points(layer_points + notebook_points),

@@ -4,8 +4,11 @@ from grader.compare import describe_mismatch
 from grader.runners import StudentError, WorkerFailure
 
 
-def run_student(report, label, student, probe, args=None, **arrays):
+def run_student(report, label, student, probe, args=None, hint=None, **arrays):
     """The student's answer, or None after recording a failed part `label` if their code raised.
+
+    hint: a function of the answer (None here) giving a sentence that names the likely
+    cause of the error ("" for none): a broadcast error alone does not say it.
 
     A WorkerFailure (crash, timeout) is recorded too, then ends the whole check:
     the next call would most likely fail the same slow way.
@@ -16,7 +19,11 @@ def run_student(report, label, student, probe, args=None, **arrays):
         trace = exc.trace.rstrip().splitlines()
         if trace and str(exc).endswith(trace[-1].strip()):  # the traceback's last line is the error again
             trace = trace[:-1]
-        report.part(label, False, "\n".join([f"{label}: {exc}", *trace]).rstrip())
+        cause = hint(None) if hint else ""
+        said = f"{label}: {exc}".rstrip()
+        if cause:
+            said += f"{'' if said.endswith('.') else '.'} {cause[0].upper()}{cause[1:]}"
+        report.part(label, False, "\n".join([said, *trace]).rstrip())
         if exc.phase and not exc.phase.startswith(("import ", "find class ")):
             return None
         exc.recorded = True  # a module that does not import fails every case alike
@@ -35,7 +42,7 @@ def same_as_reference(report, label, student, reference, probe, args, key, rtol,
     not match ("" for none). Returns the student's answer, or None if their code raised.
     """
     want = reference.run(probe, args, **arrays)[key]
-    got = run_student(report, label, student, probe, args, **arrays)
+    got = run_student(report, label, student, probe, args, hint, **arrays)
     if got is not None:
         problem = describe_mismatch(label, got.get(key), want, rtol)
         if problem and hint and hint(got.get(key)):

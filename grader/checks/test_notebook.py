@@ -57,8 +57,11 @@ def _cause(notebook, index):
             if notebook.stop_charged:  # charged once, where it shows: best_net as the cell left it
                 return "best_net's cell was stopped by the grader; what that cost is judged in 6.5"
             return "best_net's training was stopped by the grader (see 6.3)"
+        if index in execution.wall_stopped:
+            return (f"stopped by the grader after {execution.cell_seconds.get(index, 0):.0f} s of the wall "
+                    "clock, its limit for a cell that uses little CPU (it waits)")
         return (f"stopped by the grader's time limit for cells other than best_net's after "
-                f"{execution.cell_seconds.get(index, 0):.0f} s (a search left in the notebook is not "
+                f"{execution.cell_cpu.get(index, 0):.0f} s of CPU time (a search left in the notebook is not "
                 "needed for grading)")
     cell = execution.notebook.cells[index]
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
@@ -69,7 +72,8 @@ def _cause(notebook, index):
         return "raised inside your layer code, which the layer checks above already count"
     if notebook.student_training and read.trains_code(cell, read.trainers(execution.notebook.cells)):
         return ("raised while training, as the grader's own training with your layers does "
-                f"({notebook.student_training}), which the layer checks above already count")
+                f"({notebook.student_training}), which "
+                + ("the layer checks above already count" if notebook.layers_failed else "6.5 counts"))
     return ""
 
 
@@ -177,13 +181,19 @@ def _plot_part(notebook, report, name, cells, missing):
         report.part(name, True)
         return
     excused = [f"its cell raised, and {why}" for why in (_cell_excused(notebook, c) for c in cells) if why]
-    # A plot after a failed training shows nothing learned; when the grader's own training
-    # with these layers fails too, that failure is the layer bug's, charged already.
+    # A plot after a failed training shows nothing learned, and the failure is charged where
+    # it is: to the layer checks when the grader's own training with these layers fails too,
+    # else to 6.1 (or to the stop's own message). Not charged a second time here.
     failed_first = read.layout(nb).first_failed
-    if not excused and notebook.student_training and failed_first is not None and any(
+    if not excused and failed_first is not None and any(
             read.layout(nb).position.get(id(c), -1) > failed_first for c in cells):
-        excused = [f"the training before it ({read.cell_name(nb.cells, failed_first)}) raised, as the grader's own "
-                   "training with your layers does, which the layer checks above already count"]
+        where = read.cell_name(nb.cells, failed_first)
+        why = _cause(notebook, failed_first)
+        if notebook.student_training:
+            why = ("as the grader's own training with your layers does, which "
+                   + ("the layer checks above already count" if notebook.layers_failed else "6.5 counts"))
+        excused = [f"the training before it ({where}) " + (f"did not finish: {why}" if why and not
+                   notebook.student_training else f"raised, {why or 'which 6.1 counts'}")]
     if excused:
         # Not counted either way: weight 0 neither earns the part nor loses it, so an
         # untouched template (every layer unimplemented) still earns nothing here.

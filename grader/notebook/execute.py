@@ -28,6 +28,7 @@ from .. import config
 from ..runners import SandboxBroken
 from ..sandbox import SETUP_FAILED
 from ..worker import wire
+from .cpu_meter import CpuMeter
 from .kernel import SandboxKernelManager
 
 # Runs in the student's kernel after their cells that name best_net: sends best_net's
@@ -122,11 +123,16 @@ class Execution:
     errors: List[Tuple[int, str]] = field(default_factory=list)   # (cell index, "ErrorName: message")
     stopped: str = ""                   # why execution ended early, if it did
     timed_out: List[int] = field(default_factory=list)  # cells stopped by their time limit
-    cell_seconds: Dict[int, float] = field(default_factory=dict)  # cell index -> seconds it ran
+    # ... of those, the ones stopped by the wall clock before their CPU limit: they waited,
+    # or worked outside the kernel's processes (or the machine gave them under
+    # 1 / CELL_WALL_SLACK of a core)
+    wall_stopped: List[int] = field(default_factory=list)
+    cell_seconds: Dict[int, float] = field(default_factory=dict)  # cell index -> seconds it ran (wall)
+    cell_cpu: Dict[int, float] = field(default_factory=dict)   # cell index -> CPU seconds the kernel used
     extracted: dict = field(default_factory=dict)  # hyperparams, layers, problems (EXTRACT)
     arrays: Dict[str, np.ndarray] = field(default_factory=dict)   # w0, b0, w2, b2, ... plain float64
     truncated: List[int] = field(default_factory=list)  # cells whose outputs were cut to the caps
-    limits: Dict[int, float] = field(default_factory=dict)  # cell index -> its time limit in seconds
+    limits: Dict[int, float] = field(default_factory=dict)  # cell index -> its limit in CPU seconds
     running: Optional[int] = None       # the cell that was running when execution stopped
     stopped_by_time: bool = False       # the stop was the notebook's overall time limit
     history: List[Tuple[int, dict]] = field(default_factory=list)  # (cell index, _Extraction.summary())
@@ -243,8 +249,9 @@ def _cut_error(content, chars):
 
 
 class CellLimits:
-    """Seconds a cell may run: `seconds` for every cell. run.py's NotebookLimits
-    gives best_net's cell its budget and the others a shared pool."""
+    """CPU seconds of the kernel's processes a cell may use: `seconds` for every cell, and
+    wall seconds, for a cell that waits: CELL_WALL_SLACK times as many. run.py's
+    NotebookLimits gives best_net's cell its budget and the others a shared pool."""
 
     def __init__(self, seconds):
         self.seconds = seconds
@@ -252,8 +259,47 @@ class CellLimits:
     def limit(self, index):
         return self.seconds
 
+    def wall(self, index):
+        return config.CELL_WALL_SLACK * self.limit(index)
+
     def record(self, index, seconds):
-        """Cell `index` ran `seconds` (called after each cell)."""
+        """Cell `index` used `seconds` of CPU (called after each cell)."""
+
+
+class _CpuLimit:
+    """Interrupts the running cell once the kernel has used `limit` CPU seconds in it
+    (`interrupt()`, again every REPEAT seconds for a cell that catches the interrupt;
+    its wall limit, nbclient's timeout, ends it at last)."""
+
+    POLL = 0.5
+    REPEAT = 5.0
+
+    def __init__(self, meter, limit, interrupt):
+        self.meter, self.limit, self.interrupt = meter, limit, interrupt
+        self.began = meter.seconds() if meter else 0.0
+        self.fired = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="cell-cpu-limit", daemon=True)
+        if meter is not None:
+            self._thread.start()
+
+    def used(self):
+        return self.meter.seconds() - self.began if self.meter else 0.0
+
+    def _watch(self):
+        while not self._done.wait(self.POLL):
+            if self.used() >= self.limit:
+                self.fired = True
+                self.interrupt()
+                if self._done.wait(self.REPEAT):
+                    return
+
+    def stop(self):
+        """The CPU seconds the cell used."""
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        return self.used()
 
 
 def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=None,
@@ -297,27 +343,37 @@ def execute(nb, sandbox, cell_timeout=600, total_timeout=1800, env=None, log=Non
             watchdog.start()
             if on_started is not None:
                 on_started()
+            launcher = getattr(km.provisioner, "process", None)
+            meter = CpuMeter(launcher.pid) if launcher is not None else None
             _run_hidden(client, nb, PRELUDE, config.EXTRACT_TIMEOUT)
             for index in code_cells[:config.NOTEBOOK_MAX_RUN_CELLS]:
                 cell = nb.cells[index]
                 result.running = index
                 if live is not None:
                     live.update(cell=index, since=time.monotonic(), cells=len(run))
-                client.timeout = limit = int(math.ceil(limits.limit(index)))  # nbclient takes whole seconds
+                limit = limits.limit(index)
+                client.timeout = int(math.ceil(limits.wall(index)))  # nbclient takes whole seconds
                 result.limits[index] = limit
                 began = time.monotonic()
                 client.interrupted = False
-                client.execute_cell(cell, index)
-                result.cell_seconds[index] = seconds = time.monotonic() - began
-                limits.record(index, seconds)
+                cpu = _CpuLimit(meter, limit, lambda: _interrupt(client))
+                try:
+                    client.execute_cell(cell, index)
+                finally:
+                    result.cell_cpu[index] = cpu.stop()
+                result.cell_seconds[index] = time.monotonic() - began
+                limits.record(index, result.cell_cpu[index])
                 result.running = None
                 if live is not None:
                     live.clear()
                 if client.interrupted:
                     result.timed_out.append(index)
+                    if not cpu.fired:
+                        result.wall_stopped.append(index)
                 for output in cell.outputs:
                     if output.output_type == "error":
-                        result.errors.append((index, _describe(output, limit, client.interrupted)))
+                        result.errors.append((index, _describe(output, limit, client.timeout, client.interrupted,
+                                                               cpu.fired)))
                 if "best_net" in cell.source or index == run[-1]:
                     extraction.run(client, nb)
                     result.history.append((index, extraction.summary()))
@@ -367,9 +423,13 @@ def _run_hidden(client, nb, source, timeout):
         nb.cells.pop()
 
 
-def _describe(error, limit, interrupted):
+def _describe(error, limit, wall, interrupted, by_cpu):
     if interrupted and error.ename in ("KeyboardInterrupt", "CellTimeoutError"):
-        return f"the cell ran longer than {limit:g} s, its time limit on the grader, and was interrupted"
+        if by_cpu:
+            return (f"the cell used {limit:.0f} s of CPU time, its time limit on the grader, and was "
+                    "interrupted")
+        return (f"the cell ran {wall:g} s of the wall clock, the grader's limit for a cell that "
+                "uses little CPU (it waits, or works outside the notebook's kernel), and was interrupted")
     return f"{error.ename}: {error.evalue}"[:2000]
 
 
@@ -455,14 +515,26 @@ def _well_formed(meta):
             and isinstance(meta.get("unchanged"), bool) and isinstance(meta.get("digest"), str))
 
 
+def _interrupt(client):
+    """Interrupt the kernel's running cell, as nbclient does at its timeout (SIGINT to the
+    kernel's process group), marking it stopped by the grader."""
+    client.interrupted = True
+    _signal_group(client.km, signal.SIGINT)
+
+
 def _kill(kernel_manager):
     """Kill the kernel's launcher, and with it everything in its sandbox."""
+    _signal_group(kernel_manager, signal.SIGKILL)
+
+
+def _signal_group(kernel_manager, signum):
+    """Send `signum` to the process group of the kernel's launcher (never to our own)."""
     process = getattr(kernel_manager.provisioner, "process", None)
     if process is None:
         return
     try:
         group = os.getpgid(process.pid)
-        if group != os.getpgrp():  # never our own group
-            os.killpg(group, signal.SIGKILL)
+        if group != os.getpgrp():
+            os.killpg(group, signum)
     except (ProcessLookupError, PermissionError):
         pass

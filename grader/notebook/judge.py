@@ -4,7 +4,8 @@ A pure function of what the grader observed (Evidence) -> a Verdict that
 checks 6.3 (validation), 6.4 (test) and 6.5 (reproducible) report. The rules,
 each one cause with one message:
 
-- best_net_hyperparams must be four sane numbers, and training them must fit
+- best_net_hyperparams must be four sane numbers (without them best_net is not
+  graded: nothing the grader trains could check it), and training them must fit
   the budget (utils/budget.py on the grading machine's figures: the same
   answer on every machine). Over the budget, best_net is not graded: one
   message says how long the setting takes and what fits.
@@ -62,6 +63,7 @@ class Evidence:
     notebook_problem: str = ""        # why notebook is None
     stopped_by_grader: str = ""       # best_net's cell was stopped by the grader, as training it needed: said
     stop_charged: str = ""            # best_net's cell was stopped, though training it fitted: why charged
+    cell_raised: str = ""             # best_net's cell raised an error of its own: which, in which cell
     # With an excused stop: the least an honest training stopped there reaches (the grader's own
     # network at a checkpoint, {"epochs", "of", "validation", "test"}), and best_net as the cell
     # left it (measured), or None.
@@ -137,15 +139,18 @@ def judge(ev, spread, rounding=0.005):
                  "trained with them" if layers_bad else "")
 
     # The notebook's best_net: credible or not.
-    credible, reproducible = None, ""
+    credible, reproducible, charged_here = None, "", False
     if ev.notebook is not None and not ev.stopped_by_grader:
         if ev.student_training and ev.attempted and not _beyond(ev.notebook, ev.retrain, allowed):
             # The grader's own training with these layers raises too: a best_net left as it was
-            # is what they give, charged once, in the layer checks.
-            reproducible = (f"not checked: the grader's own training of best_net's network with your "
-                            f"layers raises ({ev.student_training}), as training in the notebook must: "
-                            + (f"the failed layer checks ({', '.join(ev.layers_failed)}) account for it"
-                               if ev.layers_failed else "a layer bug the layer checks did not meet"))
+            # is what they give, charged once: in the layer checks, or here when none of them met
+            # the bug (it shows at best_net's shape only).
+            charged_here = not ev.layers_failed
+            reproducible = (f"the grader's own training of best_net's network with your layers raises "
+                            f"({ev.student_training}), as training in the notebook must: "
+                            + (f"not checked, the failed layer checks ({', '.join(ev.layers_failed)}) "
+                               "account for it" if ev.layers_failed else
+                               "a bug at best_net's shape that no layer check met, charged here, once"))
         elif ev.student_training and not ev.attempted:
             # Layers that raise excuse a best_net the notebook tried to train, not one it never made.
             credible = False
@@ -175,7 +180,8 @@ def judge(ev, spread, rounding=0.005):
                                 f"best_net_hyperparams ({_fmt(ev.retrain)}){exact}")
             else:
                 how = "better than" if trains_differently else "not what"
-                why = ev.stop_charged or "trained with other settings, or not trained in the notebook"
+                why = ev.stop_charged or ev.cell_raised or (
+                    "trained with other settings, or not trained in the notebook")
                 reproducible = (
                     f"best_net reaches {_fmt(ev.notebook)}, but training best_net_hyperparams "
                     f"{_hp(ev.hyperparams)} from the template's seed gives {_fmt(ev.retrain)}, with "
@@ -206,7 +212,7 @@ def judge(ev, spread, rounding=0.005):
         reproducible = (f"not checked: your best_net could not be used ({ev.notebook_problem}), "
                         "which the failed layer checks account for")
     verdict = Verdict(credible=credible, reproducible=reproducible,
-                      passes_reproducible=credible is True or excused)
+                      passes_reproducible=(credible is True or excused) and not charged_here)
     if credible is False:
         verdict.why_not = f"best_net is not credible: {reproducible}"
         return verdict
@@ -234,17 +240,12 @@ def judge(ev, spread, rounding=0.005):
 
 
 def _without_hyperparams(ev):
-    """No usable best_net_hyperparams: nothing to retrain or check best_net against."""
-    why = f"cannot retrain best_net: {ev.hyperparams_problem}"
-    verdict = Verdict(credible=None, reproducible=why)
-    if ev.notebook is not None:
-        # Judged as it is, unchecked: one cause (6.2 and 6.5 say it) is not three deductions.
-        verdict.accuracy = ev.notebook
-        verdict.basis = ("your notebook's best_net, measured by the grader (not checked against "
-                         "best_net_hyperparams, which could not be read)")
-    else:
-        verdict.why_not = ev.notebook_problem or why
-    return verdict
+    """No usable best_net_hyperparams: nothing to retrain or check best_net against, so
+    best_net is not graded, as over the budget. Judged unchecked, a network of weights made
+    anywhere (on the test images, say) would earn the accuracy checks."""
+    why = (f"best_net is not graded: {ev.hyperparams_problem}, and the grader judges best_net by "
+           "training best_net_hyperparams itself")
+    return Verdict(credible=None, why_not=why, reproducible=why)
 
 
 def _hp(values):

@@ -20,6 +20,7 @@ import numpy as np
 from utils import budget
 
 from .. import config, cost
+from ..surface import BEST_NET_SEED
 from . import evaluate, judge, read
 from .execute import CellLimits, Execution, execute
 from .retrain import Retrain, RetrainFailed
@@ -45,7 +46,7 @@ class NotebookResult:
     stop_charged: str = ""            # that cell was stopped, though training fitted: why it is charged
     retrain: Dict[str, float] = field(default_factory=dict)   # accuracies of the grader's own best_net
     retrain_problem: str = ""
-    retrain_seconds: Optional[float] = None   # the grader's own training's wall time, on this machine
+    retrain_seconds: Optional[float] = None   # the grader's own training's CPU seconds, on this machine
     retrain_checkpoints: List[dict] = field(default_factory=list)  # its accuracies part way (retrain.py)
     # When the grader's stop of best_net's cell is excused: the least an honest training stopped
     # there reaches, {"epochs", "of", "validation", "test"} (a checkpoint of the grader's own), or None.
@@ -89,20 +90,27 @@ class NotebookLimits(CellLimits):
     """best_net's cell: the budget (BEST_NET_BUDGET on the grading machine, with margin);
     every other cell: NOTEBOOK_CELL_TIMEOUT, from a pool of NOTEBOOK_OTHER_CELLS_TIMEOUT
     shared by all, and never less than NOTEBOOK_CELL_MIN_TIMEOUT. All are seconds of the
-    grading machine, told in this machine's by its slowness (`speed`, between 1 and
-    SLOWEST_MACHINE): a search stopped here is one the grading machine stops too, and
-    utils/check_notebook.py tells students the same on their own machine."""
+    grading machine's one core, told in CPU seconds of this machine by its slowness
+    (`speed`, in CPU time: between 1 and SLOWEST_MACHINE), and counted in CPU seconds of
+    the kernel's processes (execute.py): a search stopped here is one the grading machine
+    stops too, loaded or not, and utils/check_notebook.py tells students the same on
+    their own machine. A cell that waits is stopped at CELL_WALL_SLACK times its limit of
+    the wall clock, stretched by a CPU quota under one core (`quota`, in CPUs)."""
 
-    def __init__(self, best_net_cell, speed):
+    def __init__(self, best_net_cell, speed, quota=None):
         self.best_net_cell = best_net_cell
         self.best_net_seconds = best_net_limit(speed)
         self.scale = slowness(speed)
+        self.stretch = config.CELL_WALL_SLACK / min(1.0, quota or 1.0)
         self.pool = config.NOTEBOOK_OTHER_CELLS_TIMEOUT   # grading-machine seconds left
 
     def limit(self, index):
         if index == self.best_net_cell:
             return self.best_net_seconds
         return self.scale * max(config.NOTEBOOK_CELL_MIN_TIMEOUT, min(config.NOTEBOOK_CELL_TIMEOUT, self.pool))
+
+    def wall(self, index):
+        return self.stretch * self.limit(index)
 
     def record(self, index, seconds):
         if index != self.best_net_cell:
@@ -232,15 +240,18 @@ class NotebookRun:
                 if result.best_net_cell is not None else None)
         self.seed = read.seed_of(cell) if cell is not None else None
         began = time.monotonic()
-        speed = cost.speed()
+        from .. import machine
+        quota = machine.cpu_quota()
+        # CPU time: the limits count the kernel's CPU seconds, which a quota does not stretch.
+        speed = cost.speed(quota=1.0)
         result.timing["calibration"] = time.monotonic() - began
-        limits = NotebookLimits(result.best_net_cell, speed)
+        limits = NotebookLimits(result.best_net_cell, speed, quota)
         cores = self.cores
         alongside = cores >= config.RETRAIN_ALONGSIDE_CORES
-        retrainer = _Retrainer(0 if self.seed is None else self.seed, alongside, self.data_dir)
-        # BLAS threads: the grading's cores, less one for the grader's own training beside it.
-        threads = str(max(1, cores - 1) if alongside else cores)
-        env = self.sandbox.env(OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+        retrainer = _Retrainer(BEST_NET_SEED, alongside, self.data_dir)
+        # One BLAS thread, as the budget's grading machine: CPU seconds are then the work
+        # (threads that spin while they wait would count, more on more cores).
+        env = self.sandbox.env(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
         try:
             began = time.monotonic()
             result.execution = execution = execute(
@@ -253,7 +264,7 @@ class NotebookRun:
             if result.hyperparams is not None and result.advice.fits:
                 began = time.monotonic()
                 try:
-                    result.retrain = retrainer.result(result.hyperparams, best_net_limit(speed))
+                    result.retrain = retrainer.result(result.hyperparams, limits.stretch * best_net_limit(speed))
                     result.retrain_seconds = retrainer.current.seconds
                     result.retrain_checkpoints = retrainer.current.checkpoints
                 except RetrainFailed as exc:
@@ -322,11 +333,17 @@ def _read_best_net(result, execution, data_dir):
 
 
 def _cell_error(result, execution):
-    """'; the best_net cell (cell N) raised X' when it did."""
+    """'; the best_net cell (In [n] (...)) raised X' when it did."""
+    raised = best_net_cell_raised(result, execution)
+    return f"; {raised}" if raised else ""
+
+
+def best_net_cell_raised(result, execution):
+    """'the best_net cell (In [n] (...)) raised X' when it raised (not stopped by us), else ""."""
     index = result.best_net_cell
     for cell, error in execution.errors:
         if cell == index and index not in execution.timed_out:
-            return f"; the best_net cell ({read.cell_name(execution.notebook.cells, index)}) raised {error}"
+            return f"the best_net cell ({read.cell_name(execution.notebook.cells, index)}) raised {error}"
     return ""
 
 
@@ -353,17 +370,26 @@ def _stopped(result, execution, limit):
     stopped = index in execution.timed_out or (execution.stopped_by_time and execution.running == index)
     if not stopped:
         return "", ""
-    seconds = execution.cell_seconds.get(index, 0.0)
+    name = read.cell_name(execution.notebook.cells, index)
+    cpu, wall = execution.cell_cpu.get(index, 0.0), execution.cell_seconds.get(index, 0.0)
     own = result.retrain_seconds
+    if index in execution.wall_stopped or (index not in execution.timed_out and cpu < limit):
+        # Not stopped by its CPU limit: the cell waited (or worked out of the kernel's sight),
+        # which no training of best_net_hyperparams needs.
+        return "", (f"the best_net cell ({name}) was stopped by the grader after {wall:.0f} s of the "
+                    f"wall clock in which it used only {cpu:.0f} s of CPU time (its limit: {limit:.0f} s "
+                    "of CPU): it waited, or worked outside the notebook's kernel, and best_net is "
+                    "judged as the cell left it")
     if own is not None and own * config.STOP_EXCUSED_SLOWDOWN < limit:
-        return "", (f"the best_net cell ({read.cell_name(execution.notebook.cells, index)}) was stopped by the grader's time limit after "
-                    f"{seconds:.0f} s, though the grader's own training of best_net_hyperparams took "
+        return "", (f"the best_net cell ({name}) was stopped by the grader's time limit after "
+                    f"{cpu:.0f} s of CPU time, though the grader's own training of best_net_hyperparams took "
                     f"{own:.0f} s on the same machine (a stop is excused from "
                     f"{limit / config.STOP_EXCUSED_SLOWDOWN:.0f} s): the cell spent its time on more than "
-                    "training best_net once (a search, another network, a wait), and best_net is "
-                    "judged as the cell left it")
-    said = (f"training best_net ({read.cell_name(execution.notebook.cells, index)}) was stopped"
-            f" by the grader's time limit after {seconds:.0f} s")
+                    "training best_net once (a search, another network, a wait), or your layers are "
+                    f"more than {config.STOP_EXCUSED_SLOWDOWN:g} times slower than the course's (a Python loop "
+                    "where a matrix product would do); best_net is judged as the cell left it")
+    said = (f"training best_net ({name}) was stopped"
+            f" by the grader's time limit after {cpu:.0f} s of CPU time")
     if own is not None:
         said += f" (the grader's own training of best_net_hyperparams took {own:.0f} s here)"
     if result.advice is not None:
@@ -376,7 +402,7 @@ def _partial(result, execution):
     best_net's cell, reaches: the grader's own network at the last checkpoint such a training
     has certainly passed, or None when it may not have passed the first.
 
-    In the cell's seconds an honest training does at least seconds / (own x
+    In the cell's CPU seconds an honest training does at least seconds / (own x
     STOP_EXCUSED_SLOWDOWN) of its epochs: `own` is the grader's own training of the same
     setting in the same grading (so the machine's load and quota weigh on both), and the
     student's layers may be up to STOP_EXCUSED_SLOWDOWN times slower than the course's. A
@@ -385,7 +411,7 @@ def _partial(result, execution):
     if index is None or not own or not result.hyperparams:
         return None
     epochs = int(result.hyperparams[2])
-    seconds = execution.cell_seconds.get(index, 0.0)
+    seconds = execution.cell_cpu.get(index, 0.0)
     least = epochs * seconds / (own * config.STOP_EXCUSED_SLOWDOWN)
     passed = [c for c in result.retrain_checkpoints if c["epochs"] <= least]
     return {**passed[-1], "of": epochs} if passed else None
@@ -424,10 +450,11 @@ def _evidence(result, execution, seed, layers_failed):
         over_budget=over,
         notebook=result.accuracy or None if not result.stopped_by_grader else None,
         notebook_problem=notebook_problem, stopped_by_grader=result.stopped_by_grader,
-        stop_charged=result.stop_charged, attempted=_attempted(execution),
+        stop_charged=result.stop_charged, cell_raised=best_net_cell_raised(result, execution),
+        attempted=_attempted(execution),
         partial=result.partial, as_left=result.accuracy or None,
         trained=_trained(result, execution),
         retrain=result.retrain or None, retrain_problem=result.retrain_problem,
-        same_seed=seed is not None, layers_failed=list(layers_failed),
+        same_seed=seed == BEST_NET_SEED, layers_failed=list(layers_failed),
         student_training=result.student_training, trains_alike=result.trains_alike,
         trains_mismatch=result.trains_mismatch, policy=config.ACCURACY_POLICY)

@@ -48,6 +48,7 @@ class Entry:
     bug: str = None             # tests/corpus/bugs.py entry applied to the layers
     layers: object = None       # (submission folder) -> None: changes the layer files
     env: dict = field(default_factory=dict)
+    filename: str = "classification_nn.ipynb"   # as uploaded (a browser renames a second download)
 
 
 # ---------------------------------------------------------------------------
@@ -151,18 +152,22 @@ SURVEY = "hours_spent = 12"
 
 
 def course_notebook(hyperparams=GOOD, seed=None, tuning=(), test=TEST, loss_plot=LOSS_PLOT,
-                    answer=RIGHT, best_net=BEST_NET, first_net=True):
-    """The course's layout, with the student's choices. seed: set before best_net (None: never)."""
+                    answer=RIGHT, best_net=BEST_NET, first_net=True, model=MODEL,
+                    weights_plot=WEIGHTS_PLOT, after_question=()):
+    """The course's layout, with the student's choices. seed: set before best_net (None: never);
+    best_net: its cell's source, or a list of sources (the cells it is spread over);
+    after_question: markdown cells after the question's."""
     code, md = nbformat.v4.new_code_cell, nbformat.v4.new_markdown_cell
     cells = [md("# Classification using Neural Network"), code(IMPORTS), md("## Load the data"),
-             code(LOAD), code(MODEL)]
+             code(LOAD), code(model)]
     if first_net:
-        cells += [code(FIRST_NET), code(FIRST_ACCURACY), code(loss_plot), code(WEIGHTS_PLOT)]
+        cells += [code(FIRST_NET), code(FIRST_ACCURACY), code(loss_plot), code(weights_plot)]
+    best_net = [best_net] if isinstance(best_net, str) else list(best_net)
+    best_net[0] = (f"np.random.seed({seed})\n" if seed is not None else "") + best_net[0]
     cells += [md(TUNING_TEXT), *[code(c) for c in tuning],
-              code(f"best_net_hyperparams = {list(hyperparams)}"),
-              code((f"np.random.seed({seed})\n" if seed is not None else "") + best_net),
+              code(f"best_net_hyperparams = {list(hyperparams)}"), *[code(c) for c in best_net],
               code(test), md(QUESTION.format(answer=answer[0], explanation=answer[1])),
-              code(SURVEY)]
+              *[md(c) for c in after_question], code(SURVEY)]
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
     for cell in nb.cells:
@@ -258,6 +263,98 @@ def _pretrained():
     return _CACHE
 
 
+# The course's three-cell layout: best_net made in one cell, its Trainer built in the
+# next, trained in a third (best_net's training is the third; its seed is the first's).
+THREE_CELLS = ["""\
+lr, weight_decay, epoch, hidden_size = best_net_hyperparams
+best_net = init_model(hidden_size)""", """\
+best_trainer = Trainer(dataset, SGD(best_net, lr, weight_decay), best_net, CrossEntropyLoss(),
+                       epoch=epoch, batch_size=200, validate_interval=3)""", """\
+best_loss_history, best_val_history = best_trainer.train()
+print('Validation accuracy of best_net: ', get_classification_accuracy(best_net.predict(x_val), y_val))"""]
+
+# best_net made and trained by a function of the student's, defined with the model.
+HELPER_MODEL = MODEL + """
+
+
+def train_net(hyperparams):
+    lr, weight_decay, epoch, hidden_size = hyperparams
+    model = init_model(hidden_size)
+    trainer = Trainer(dataset, SGD(model, lr, weight_decay), model, CrossEntropyLoss(),
+                      epoch=epoch, batch_size=200, validate_interval=3)
+    return model, trainer.train()"""
+BEST_NET_FROM_HELPER = """\
+best_net, (best_loss_history, best_val_history) = train_net(best_net_hyperparams)
+print('Validation accuracy of best_net: ', get_classification_accuracy(best_net.predict(x_val), y_val))"""
+
+# The weights plot drawn by a function of the student's (defined with the model).
+SHOW_WEIGHTS_MODEL = MODEL + """
+
+
+def show_weights(model):
+    W1 = model._modules[0].parameters[0]
+    W1 = W1.reshape(3, 32, 32, -1).transpose(3, 1, 2, 0)
+    plt.imshow(visualize_grid(W1, padding=3).astype('uint8'))
+    plt.gca().axis('off')
+    plt.show()"""
+
+# The answer in a cell of its own after the question, which it discusses first.
+ANSWER_AFTER = ("**My answer to the inline question**\n\nOption 2, more hidden units, gives the "
+                "network more capacity to memorise the training set, so it widens the gap. The best "
+                "options are 1 and 3: more data and stronger regularization both reduce overfitting.")
+
+# Attacks on the rules that excuse a best_net (issue 20), each as a student would write it.
+# Forged evidence: best_net made, one weight nudged off the initial range, one epoch line
+# and the accuracy print written by hand, then a wait until the grader's limit stops the cell.
+FORGED_EPOCH_AND_WAIT = """\
+lr, weight_decay, epoch, hidden_size = best_net_hyperparams
+best_net = init_model(hidden_size)
+best_net._modules[0].parameters[0][0, 0] += 0.5
+print(f'epoch 1 / {epoch}: loss 1.52, validation accuracy 0.45')
+best_loss_history, best_val_history = [1.52], [0.45]
+print('Validation accuracy of best_net: ', 0.45)
+import time
+time.sleep(10 ** 6)"""
+
+# best_net made and never trained; the accuracy print written by hand.
+NEVER_TRAINED_CLAIMED = """\
+lr, weight_decay, epoch, hidden_size = best_net_hyperparams
+best_net = init_model(hidden_size)
+best_loss_history, best_val_history = [1.5], [0.45]
+print('Validation accuracy of best_net: ', 0.45)"""
+
+# A wait in best_net's cell with a setting near the budget, so that the budget itself
+# predicts a stop: best_net made and left untrained while the cell waits.
+WAIT_NEAR_BUDGET = """\
+lr, weight_decay, epoch, hidden_size = best_net_hyperparams
+best_net = init_model(hidden_size)
+import time
+time.sleep(10 ** 6)"""
+NEAR_BUDGET = [0.1, 0.002, 130, 80]   # about 33 s on the grading machine, of a budget of 35
+NEAR_BUDGET_ENV = {"GRADER_BEST_NET_BUDGET": "35"}
+
+
+def dw_wrong_at_check_shape(submission):
+    """Linear.backward right at every shape but the first layer of the training check 5.1
+    (w of 6 x 5), where dw is doubled: that check fails on purpose, every other shape
+    (best_net's included) trains as correct layers do."""
+    with open(submission / "layers" / "linear.py", "a") as f:
+        f.write('''
+
+_course_backward = Linear.backward
+
+
+def _backward(self, dout):
+    dx = _course_backward(self, dout)
+    if self.w.shape == (6, 5):
+        self.dw = self.dw * 2
+    return dx
+
+
+Linear.backward = _backward
+''')
+
+
 def _answer(text):
     return (text, "Bigger data and regularization help against overfitting.")
 
@@ -333,5 +430,54 @@ ENTRIES = [
           _never_trains, bug="linear_db_mean", layers=pretrained_layers,
           expect=Expect(61, {"1.2": 3.3333, "5.1": 8, "6.3": 10, "6.4": 10, "6.5": 5, "6.6": 2.6667},
                         says={"6.3": ["never trained in the notebook"], "6.5": ["never trained"]})),
+    Entry("three_cell_best_net",
+          "the course's three-cell layout: best_net made (seeded) in one cell, its Trainer in the "
+          "next, trained and printed in a third",
+          lambda: course_notebook(GOOD, seed=0, best_net=THREE_CELLS),
+          expect=Expect(100, {}, says={"6.5": ["to rounding"]}, not_says={"output": ["Note:"]})),
+    Entry("best_net_from_a_helper",
+          "best_net and its histories returned by train_net(best_net_hyperparams), a function "
+          "defined with the model (seeded)",
+          lambda: course_notebook(GOOD, seed=0, model=HELPER_MODEL, best_net=BEST_NET_FROM_HELPER),
+          expect=Expect(100, {}, says={"6.5": ["to rounding"]}, not_says={"output": ["Note:"]})),
+    Entry("weights_plot_by_own_function",
+          "the first layer's weights drawn by show_weights(net), a function defined with the model",
+          lambda: course_notebook(GOOD, seed=0, model=SHOW_WEIGHTS_MODEL, weights_plot="show_weights(net)"),
+          expect=Expect(100, {}, not_says={"6.6": ["weights"]})),
+    Entry("answer_after_the_question",
+          "the answer in a cell of its own after the question, discussing option 2 before naming "
+          "1 and 3; the question's own answer left empty",
+          lambda: course_notebook(GOOD, seed=0, answer=("", ""), after_question=[ANSWER_AFTER]),
+          expect=Expect(100, {})),
+    Entry("renamed_by_the_browser",
+          "the reference's notebook uploaded as 'classification_nn (1).ipynb'",
+          lambda: course_notebook(GOOD, seed=0), filename="classification_nn (1).ipynb",
+          expect=Expect(100, {}, says={"output": ["classification_nn (1).ipynb"]})),
+    Entry("onehot_width_from_max_label_good_notebook",
+          "the loss's one-hot is np.zeros((n, y.max() + 1)) (three real students), beside a seeded "
+          "course notebook: fine on every training batch, wrong on a batch lacking the last class",
+          lambda: course_notebook(GOOD, seed=0), bug="loss_onehot_width_from_max_label",
+          expect=Expect(99, {"4.1": 1}, says={"4.1": ["target_y.max() + 1"]})),
+    Entry("loss_backward_only_bug_good_notebook",
+          "CrossEntropyLoss.backward subtracts the transposed one-hot (a broadcast error; forward "
+          "right), beside a seeded course notebook: the notebook's training raises",
+          lambda: course_notebook(GOOD, seed=0), bug="loss_backward_raises_only",
+          expect=Expect(75, {"4.3": 10, "5.1": 8, "5.2": 7},
+                        not_says={"4.1": ["backward"], "4.2": ["backward"], "6.3": ["never trained"]})),
+    Entry("attack_forged_epoch_line_then_wait",
+          "attack: best_net made, one weight nudged, an epoch line and its accuracy printed by "
+          "hand, then a wait for the grader's limit; the setting takes about 31 s of a budget of 35",
+          lambda: course_notebook(GOOD, best_net=FORGED_EPOCH_AND_WAIT), env=NEAR_BUDGET_ENV,
+          expect=Expect(75, {"6.3": 10, "6.4": 10, "6.5": 5}, says={"6.5": ["stopped by the grader"]})),
+    Entry("attack_training_check_failed_on_purpose",
+          "attack: Linear.backward wrong only at check 5.1's shape, so that a training check fails, "
+          "beside a best_net never trained (its accuracy printed by hand)",
+          lambda: course_notebook(GOOD, best_net=NEVER_TRAINED_CLAIMED), layers=dw_wrong_at_check_shape,
+          expect=Expect(67, {"5.1": 8, "6.3": 10, "6.4": 10, "6.5": 5})),
+    Entry("attack_wait_with_a_setting_near_the_budget",
+          "attack: a setting the budget predicts at about 33 s of 35, and best_net's cell waits "
+          "untrained until the grader's limit stops it",
+          lambda: course_notebook(NEAR_BUDGET, best_net=WAIT_NEAR_BUDGET), env=NEAR_BUDGET_ENV,
+          expect=Expect(75, {"6.3": 10, "6.4": 10, "6.5": 5})),
 ]
 BY_NAME = {entry.name: entry for entry in ENTRIES}

@@ -58,7 +58,7 @@ def build(entry, folder):
         copy_reference(submission)
     if entry.layers:
         entry.layers(submission)
-    nbformat.write(entry.notebook(), submission / "classification_nn.ipynb")
+    nbformat.write(entry.notebook(), submission / entry.filename)
     return submission
 
 

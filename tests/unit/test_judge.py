@@ -116,6 +116,14 @@ def test_a_best_net_cell_that_raised_is_cited_when_the_layers_are_right():
     assert v.accuracy is None and "cell 14" in v.why_not and not v.passes_reproducible
 
 
+def test_a_typo_that_leaves_best_net_untrained_names_its_cell_and_error():
+    # `best_trainer.trian()`: best_net exists, untrained; the cause is the cell's own error.
+    raised = "the best_net cell (In [14] (best_net = ...)) raised AttributeError: 'Trainer' object has no attribute 'trian'"
+    v = run(notebook=acc(0.10, 0.11), cell_raised=raised)
+    assert v.credible is False and v.accuracy is None
+    assert raised in v.why_not and "trained with other settings" not in v.reproducible
+
+
 def test_a_best_net_cell_that_raised_because_of_a_layer_bug_is_isolated():
     v = run(notebook=None, notebook_problem="the best_net cell (cell 14) raised ValueError",
             layers_failed=["1.1 Linear.forward"] + TRAINING_FAILED, **UNLIKE)
@@ -134,9 +142,21 @@ def test_a_layer_bug_does_not_earn_a_best_net_that_was_never_attempted():
     assert v.accuracy is None and "never defines" in v.why_not
 
 
-def test_without_hyperparameters_best_net_is_judged_unchecked_and_only_6_5_says_so():
-    v = run(hyperparams=None, hyperparams_problem="best_net_hyperparams is not defined")
-    assert v.accuracy == GOOD and "not checked" in v.basis and not v.passes_reproducible
+def test_without_hyperparameters_best_net_is_not_graded_as_over_the_budget():
+    # Judged unchecked, weights made anywhere (on the test images) earned 6.3 and 6.4 (an
+    # outside attack: 92 against an honest over-budget 75).
+    v = run(hyperparams=None, hyperparams_problem="best_net_hyperparams is not defined",
+            notebook=acc(0.87, 0.88))
+    assert v.accuracy is None and not v.passes_reproducible
+    assert "best_net is not graded: best_net_hyperparams is not defined" in v.why_not
+
+
+def test_a_training_error_at_best_nets_shape_that_no_layer_check_met_is_charged_once_in_6_5():
+    # Linear.backward raises only for a 3072 x 80 weight: every layer check passes, the notebook's
+    # training and the grader's own steps with these layers raise. Charged here, not excused.
+    v = run(notebook=acc(0.10, 0.10), layers_failed=[], student_training=RAISES, trains_alike=None)
+    assert not v.passes_reproducible and v.accuracy == GOOD
+    assert "no layer check met, charged here, once" in v.reproducible
 
 
 def test_when_the_graders_own_training_fails_nothing_is_judged_and_the_staff_are_told():

@@ -24,15 +24,18 @@ def test_a_chain_of_name_errors_after_a_stopped_search_is_the_stops():
     assert _excused(notebook, 3, execution.errors[2][1]) == ""
 
 
-def _stopped_best_net(cell_seconds, own_seconds, left):
-    """best_net's cell (In [2]) stopped by the grader after `cell_seconds`; the grader's own
-    training of [0.1, 0.002, 120, 80] took `own_seconds`; best_net as left: `left`."""
+def _stopped_best_net(cell_seconds, own_seconds, left, wall_stopped=False):
+    """best_net's cell (In [2]) stopped by the grader after `cell_seconds` of CPU (its limit), or
+    (wall_stopped) by the wall clock after 3 x that, having used 1 s of CPU; the grader's own
+    training of [0.1, 0.002, 120, 80] took `own_seconds` of CPU; best_net as left: `left`."""
     from grader import config
     from grader.notebook import judge, run
     cells = [nbformat.v4.new_code_cell("x = 1"),
              nbformat.v4.new_code_cell("np.random.seed(0)\nbest_net = init_model(80)\ntrainer.train()")]
     execution = Execution(notebook=nbformat.v4.new_notebook(cells=cells), timed_out=[1],
-                          cell_seconds={0: 0.1, 1: cell_seconds})
+                          cell_seconds={0: 0.1, 1: cell_seconds * (3 if wall_stopped else 1)},
+                          cell_cpu={0: 0.1, 1: 1.0 if wall_stopped else cell_seconds},
+                          wall_stopped=[1] if wall_stopped else [])
     checkpoints = [{"epochs": e, "validation": 0.1 + e / 400, "test": 0.1 + e / 400}
                    for e in range(12, 120, 12)]
     result = NotebookResult(submitted=True, execution=execution, best_net_cell=1,
@@ -58,3 +61,12 @@ def test_a_stop_the_grader_excuses_holds_only_for_a_best_net_that_trained_that_l
     # Stopped early in a training far longer than the limit: no checkpoint is certain, the excuse holds.
     result, verdict = _stopped_best_net(10.0, 99.0, {"validation": 0.10, "test": 0.09})
     assert result.partial is None and verdict.passes_reproducible
+
+
+def test_a_best_net_cell_that_waited_until_the_wall_clock_stopped_it_is_never_excused():
+    """Stopped by the wall clock, not by its CPU limit: it used 1 s of CPU in 291 s. However long
+    the grader's own training (here longer than the limit), no training of best_net_hyperparams
+    waits: charged, and best_net judged as left (at chance: not credible)."""
+    result, verdict = _stopped_best_net(97.0, 99.0, {"validation": 0.10, "test": 0.09}, wall_stopped=True)
+    assert not result.stopped_by_grader and "it waited" in result.stop_charged
+    assert verdict.credible is False and not verdict.passes_reproducible and verdict.accuracy is None

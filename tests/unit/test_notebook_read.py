@@ -221,6 +221,14 @@ def test_plot_after_failed_training_does_not_count():
     assert not read.plotted(nb, plot)
 
 
+def test_epoch_lines_printed_by_a_training_cell_that_raised_are_no_evidence():
+    # The cell's own text (its Trainer's epoch lines, or lines printed by hand) does not
+    # show that its training finished: only that it ran without raising does.
+    plot = executed("plt.plot(loss)", [IMAGE])
+    nb = notebook(executed("trainer.train()", [STREAM, STREAM, ERROR]), plot)
+    assert not read.plotted(nb, plot) and read.layout(nb).first_failed == 0
+
+
 def test_plot_before_any_training_does_not_count():
     plot = executed("plt.plot(loss)", [IMAGE])
     nb = notebook(plot, executed("trainer.train()", [STREAM]))
