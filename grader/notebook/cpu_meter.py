@@ -7,13 +7,16 @@ time of the kernel's processes is the work itself:
 
     meter = CpuMeter(launcher_pid)
     meter.seconds()    # user + system CPU seconds of launcher_pid and every process
-                       # below it, with the children they have reaped
+                       # below it, with the children they have reaped, now
 
 read from /proc (every thread of a process counts in its own figures). A process that
 leaves the tree (double fork and setsid, then reparented outside it) is not counted:
 a cell that hides its work so is still stopped by its limit in wall seconds
-(NotebookLimits.wall), only later. Never decreasing: a child that exits between two
-readings, before its parent reaps it, is counted again once reaped.
+(NotebookLimits.wall), only later; so is a child whose parent ignores SIGCHLD (the
+kernel reaps it, and its CPU leaves every figure /proc has). Each reading is taken
+afresh: a figure that dropped (such a child gone) is not kept as a high-water mark
+that would hide a later cell's own work, and a figure that spiked (a child counted
+both in its own entry and, reaped during the scan, in its parent's) does not stay.
 """
 import os
 
@@ -65,12 +68,10 @@ def tree_ticks(root, proc=PROC):
 
 
 class CpuMeter:
-    """CPU seconds of a process tree, never decreasing (see the module's docstring)."""
+    """CPU seconds of a process tree as /proc shows them now (see the module's docstring)."""
 
     def __init__(self, root, proc=PROC):
         self.root, self.proc = root, proc
-        self._most = 0
 
     def seconds(self):
-        self._most = max(self._most, tree_ticks(self.root, self.proc))
-        return self._most / TICKS
+        return tree_ticks(self.root, self.proc) / TICKS

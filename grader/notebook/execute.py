@@ -267,9 +267,10 @@ class CellLimits:
 
 
 class _CpuLimit:
-    """Interrupts the running cell once the kernel has used `limit` CPU seconds in it
-    (`interrupt()`, again every REPEAT seconds for a cell that catches the interrupt;
-    its wall limit, nbclient's timeout, ends it at last)."""
+    """Interrupts the running cell once the kernel has used `limit` CPU seconds in it, read
+    over the limit twice in a row (a reading can spike, cpu_meter.py): `interrupt()`, again
+    every REPEAT seconds for a cell that catches the interrupt; its wall limit, nbclient's
+    timeout, ends it at last."""
 
     POLL = 0.5
     REPEAT = 5.0
@@ -284,11 +285,13 @@ class _CpuLimit:
             self._thread.start()
 
     def used(self):
-        return self.meter.seconds() - self.began if self.meter else 0.0
+        return max(0.0, self.meter.seconds() - self.began) if self.meter else 0.0
 
     def _watch(self):
+        over = 0
         while not self._done.wait(self.POLL):
-            if self.used() >= self.limit:
+            over = over + 1 if self.used() >= self.limit else 0
+            if over >= 2:
                 self.fired = True
                 self.interrupt()
                 if self._done.wait(self.REPEAT):
@@ -426,7 +429,7 @@ def _run_hidden(client, nb, source, timeout):
 def _describe(error, limit, wall, interrupted, by_cpu):
     if interrupted and error.ename in ("KeyboardInterrupt", "CellTimeoutError"):
         if by_cpu:
-            return (f"the cell used {limit:.0f} s of CPU time, its time limit on the grader, and was "
+            return (f"the cell used {limit:.3g} s of CPU time, its time limit on the grader, and was "
                     "interrupted")
         return (f"the cell ran {wall:g} s of the wall clock, the grader's limit for a cell that "
                 "uses little CPU (it waits, or works outside the notebook's kernel), and was interrupted")

@@ -373,9 +373,12 @@ def _stopped(result, execution, limit):
     name = read.cell_name(execution.notebook.cells, index)
     cpu, wall = execution.cell_cpu.get(index, 0.0), execution.cell_seconds.get(index, 0.0)
     own = result.retrain_seconds
-    if index in execution.wall_stopped or (index not in execution.timed_out and cpu < limit):
-        # Not stopped by its CPU limit: the cell waited (or worked out of the kernel's sight),
-        # which no training of best_net_hyperparams needs.
+    if (index in execution.wall_stopped or index not in execution.timed_out) and (
+            cpu < wall / (2 * config.CELL_WALL_SLACK)):
+        # Stopped by the wall clock with under 1 / (2 x CELL_WALL_SLACK) of a core: the cell
+        # waited (or worked out of the kernel's sight), which no training of best_net_hyperparams
+        # needs. A cell that did work, on a machine too loaded to give it 1 / CELL_WALL_SLACK,
+        # is judged as a stop by its CPU limit, below (its CPU seconds tell how far it got).
         return "", (f"the best_net cell ({name}) was stopped by the grader after {wall:.0f} s of the "
                     f"wall clock in which it used only {cpu:.0f} s of CPU time (its limit: {limit:.0f} s "
                     "of CPU): it waited, or worked outside the notebook's kernel, and best_net is "

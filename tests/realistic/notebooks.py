@@ -188,6 +188,20 @@ for lr in [0.05, 0.1, 0.2]:
         results[(lr, hidden)] = get_classification_accuracy(candidate.predict(x_val), y_val)
 print(results)"""
 
+# A search that keeps its best network in best_net (CS231n's pattern), before the cell that
+# trains the final best_net: that final cell is best_net's (an outside attack found the
+# search's cell taken for it, and the final one stopped from the other cells' pool).
+SEARCH_KEEPS_BEST = """\
+best_val, best_net = -1.0, None
+for lr_try in [0.05, 0.1]:
+    candidate = init_model(100)
+    Trainer(dataset, SGD(candidate, lr_try, 1e-3), candidate, CrossEntropyLoss(), epoch=10,
+            batch_size=200, validate_interval=3).train()
+    val_try = get_classification_accuracy(candidate.predict(x_val), y_val)
+    if val_try > best_val:
+        best_val, best_net = val_try, candidate
+print(best_val)"""
+
 TEST_WITH_NET = """\
 test_acc = get_classification_accuracy(net.predict(x_test), y_test)
 print('Test accuracy: ', test_acc)"""
@@ -355,6 +369,26 @@ Linear.backward = _backward
 ''')
 
 
+def raises_at_best_nets_shape(submission):
+    """Linear.backward raises for a 3072 x 80 weight only (best_net's first layer at the
+    reference's setting), a shape no layer check uses: the notebook's training of best_net
+    raises and leaves it untrained, and every layer check passes."""
+    with open(submission / "layers" / "linear.py", "a") as f:
+        f.write("""
+
+_course_backward = Linear.backward
+
+
+def _backward(self, dout):
+    if self.w.shape == (3072, 80):
+        raise ValueError("operands could not be broadcast together")
+    return _course_backward(self, dout)
+
+
+Linear.backward = _backward
+""")
+
+
 def _answer(text):
     return (text, "Bigger data and regularization help against overfitting.")
 
@@ -440,6 +474,11 @@ ENTRIES = [
           "defined with the model (seeded)",
           lambda: course_notebook(GOOD, seed=0, model=HELPER_MODEL, best_net=BEST_NET_FROM_HELPER),
           expect=Expect(100, {}, says={"6.5": ["to rounding"]}, not_says={"output": ["Note:"]})),
+    Entry("search_keeps_its_best_in_best_net",
+          "a short search of two learning rates keeps its best network in best_net, then the "
+          "course's best_net cell trains the final one (seeded)",
+          lambda: course_notebook(GOOD, seed=0, tuning=[SEARCH_KEEPS_BEST]),
+          expect=Expect(100, {}, says={"6.5": ["to rounding"]}, not_says={"6.1": ["stopped"]})),
     Entry("weights_plot_by_own_function",
           "the first layer's weights drawn by show_weights(net), a function defined with the model",
           lambda: course_notebook(GOOD, seed=0, model=SHOW_WEIGHTS_MODEL, weights_plot="show_weights(net)"),
@@ -474,6 +513,11 @@ ENTRIES = [
           "beside a best_net never trained (its accuracy printed by hand)",
           lambda: course_notebook(GOOD, best_net=NEVER_TRAINED_CLAIMED), layers=dw_wrong_at_check_shape,
           expect=Expect(67, {"5.1": 8, "6.3": 10, "6.4": 10, "6.5": 5})),
+    Entry("attack_layer_raises_only_at_best_nets_shape",
+          "attack: Linear.backward raises only at best_net's 3072 x 80 (no layer check meets it), "
+          "so that the excuse for a layer bug that stops training covers an untrained best_net",
+          lambda: course_notebook(GOOD, seed=0), layers=raises_at_best_nets_shape,
+          expect=Expect(95, {"6.5": 5}, says={"6.5": ["no layer check met"], "6.1": ["6.5 counts"]})),
     Entry("attack_wait_with_a_setting_near_the_budget",
           "attack: a setting the budget predicts at about 33 s of 35, and best_net's cell waits "
           "untrained until the grader's limit stops it",
