@@ -17,7 +17,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -95,18 +94,12 @@ def grade_in(condition, entries, root, procs_file):
             submission, env = reference_submission(folder), {}
         else:
             submission, env = build(BY_NAME[name], folder), BY_NAME[name].env
-        wrapper = ()
+        prefix = ()
         if procs_file is not None:
             # The grader and everything it starts run inside the group, as in a container.
-            wrapper = ("sh", "-c", f'echo $$ > "{procs_file}" && exec "$0" "$@"')
+            prefix = ("sh", "-c", f'echo $$ > "{procs_file}" && exec "$0" "$@"')
         start = time.monotonic()
-        if wrapper:
-            proc = subprocess.run([*wrapper, sys.executable, "-m", "grader", str(submission),
-                                   "--results", str(folder / "results.json")], cwd=ROOT,
-                                  capture_output=True, text=True, timeout=1800, env={**os.environ, **env})
-            results = json.loads((folder / "results.json").read_text()) if (folder / "results.json").exists() else None
-        else:
-            proc, results = run_grader(submission, folder / "results.json", timeout=1800, env=env)
+        proc, results = run_grader(submission, folder / "results.json", timeout=1800, env=env, prefix=prefix)
         seconds = time.monotonic() - start
         notebook = {t["number"]: t["score"] for t in (results or {}).get("tests", []) if t["number"].startswith("6.")}
         rows.append({"name": name, "score": results["score"] if results else None, "notebook": notebook,

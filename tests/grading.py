@@ -17,12 +17,13 @@ def copy_reference(dest):
     return dest
 
 
-def run_grader(submission, results_path, *options, timeout=900, env=None):
+def run_grader(submission, results_path, *options, timeout=900, env=None, prefix=()):
     """Run `python -m grader` as a user does; returns (completed process, results.json or None).
 
-    env: extra environment variables (e.g. GRADER_NOTEBOOK_CELL_TIMEOUT).
+    env: extra environment variables (e.g. GRADER_NOTEBOOK_CELL_TIMEOUT); prefix: a command
+    the grader runs under (e.g. one that first joins a control group).
     """
-    proc = subprocess.run([sys.executable, "-m", "grader", str(submission),
+    proc = subprocess.run([*prefix, sys.executable, "-m", "grader", str(submission),
                            "--results", str(results_path), *options],
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})

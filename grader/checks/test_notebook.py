@@ -49,6 +49,12 @@ def _cell_excused(notebook, cell):
     return reasons[0] if reasons and all(reasons) else ""
 
 
+def _charged_in(notebook):
+    """Where a layer bug that stops training is charged: the layer checks that met it, else
+    6.5 (a bug at best_net's shape alone)."""
+    return "the layer checks above already count" if notebook.layers_failed else "6.5 counts"
+
+
 def _cause(notebook, index):
     """Why cell `index`'s own error or stop is not the notebook's fault, or ""."""
     execution = notebook.execution
@@ -72,8 +78,7 @@ def _cause(notebook, index):
         return "raised inside your layer code, which the layer checks above already count"
     if notebook.student_training and read.trains_code(cell, read.trainers(execution.notebook.cells)):
         return ("raised while training, as the grader's own training with your layers does "
-                f"({notebook.student_training}), which "
-                + ("the layer checks above already count" if notebook.layers_failed else "6.5 counts"))
+                f"({notebook.student_training}), which {_charged_in(notebook)}")
     return ""
 
 
@@ -184,16 +189,18 @@ def _plot_part(notebook, report, name, cells, missing):
     # A plot after a failed training shows nothing learned, and the failure is charged where
     # it is: to the layer checks when the grader's own training with these layers fails too,
     # else to 6.1 (or to the stop's own message). Not charged a second time here.
-    failed_first = read.layout(nb).first_failed
+    layout = read.layout(nb)
+    failed_first = layout.first_failed
     if not excused and failed_first is not None and any(
-            read.layout(nb).position.get(id(c), -1) > failed_first for c in cells):
-        where = read.cell_name(nb.cells, failed_first)
-        why = _cause(notebook, failed_first)
+            layout.position.get(id(c), -1) > failed_first for c in cells):
+        cause = _cause(notebook, failed_first)
         if notebook.student_training:
-            why = ("as the grader's own training with your layers does, which "
-                   + ("the layer checks above already count" if notebook.layers_failed else "6.5 counts"))
-        excused = [f"the training before it ({where}) " + (f"did not finish: {why}" if why and not
-                   notebook.student_training else f"raised, {why or 'which 6.1 counts'}")]
+            how = f"raised, as the grader's own training with your layers does, which {_charged_in(notebook)}"
+        elif cause:
+            how = f"did not finish: {cause}"
+        else:
+            how = "raised, which 6.1 counts"
+        excused = [f"the training before it ({read.cell_name(nb.cells, failed_first)}) {how}"]
     if excused:
         # Not counted either way: weight 0 neither earns the part nor loses it, so an
         # untouched template (every layer unimplemented) still earns nothing here.
